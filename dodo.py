@@ -1,0 +1,14 @@
+"""osddl task graph: `doit list` is the operator's menu. Task logic lives in tasks/ and osddl/."""
+
+from tasks.groups import task_full_export
+from tasks.model import task_demo_db, task_extract_model
+
+DOIT_CONFIG = {
+    "check_file_uptodate": "md5",
+    "dep_file": ".doit.db",
+    "backend": "json",
+    "default_tasks": ["full_export"],
+    "verbosity": 1,
+}
+
+__all__ = ["DOIT_CONFIG", "task_demo_db", "task_extract_model", "task_full_export"]

@@ -1,0 +1,253 @@
+"""Settings: defaults < osddl.toml < OSDDL_* environment < command line, each value with its source.
+
+Every key is `section.key` in osddl.toml and `OSDDL_SECTION_KEY` in the environment. The table
+`KEYS` is the single list of settings: the loader, `docs/configuration.md` and its test all read it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from osddl.errors import InputError
+
+Kind = Literal["str", "int", "float", "bool", "list", "map", "choice"]
+Source = Literal["default", "config", "env", "cli"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: Kind
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def env(self) -> str:
+        return "OSDDL_" + self.name.replace(".", "_").upper()
+
+
+KEYS: tuple[Key, ...] = (
+    Key(
+        "source.url",
+        "str",
+        "sqlite:///fixtures/demo/qa.sqlite",
+        "SQLAlchemy URL of the OutSystems database (password is redacted everywhere).",
+    ),
+    Key(
+        "source.attach",
+        "map",
+        {},
+        "SQLite only: schema = file to ATTACH on every connection. Empty: every sibling file "
+        "`<stem>_<schema>.sqlite` of the main database is attached as `<schema>`.",
+    ),
+    Key(
+        "source.connect_timeout_seconds",
+        "int",
+        15,
+        "Seconds to wait for the database server to answer before giving up.",
+    ),
+    Key("output.dir", "str", "out", "Folder that receives every artifact."),
+    Key("cache.dir", "str", "cache", "Folder of the evidence cache."),
+    Key(
+        "model.from_file",
+        "str",
+        "",
+        "Read the model from an Advanced SQL JSON export instead of the database.",
+    ),
+    Key(
+        "model.modules",
+        "list",
+        [],
+        "Modules to extract (names, case-insensitive). Empty: every non-system active module.",
+    ),
+    Key("model.include_system", "bool", False, "Also extract system modules."),
+    Key("model.include_inactive", "bool", False, "Also extract inactive modules and entities."),
+    Key(
+        "model.include_inactive_attributes",
+        "bool",
+        False,
+        "Keep inactive attributes (they are dropped by default).",
+    ),
+    Key(
+        "model.waive_missing_identifier",
+        "list",
+        [],
+        "Entities (`Module::Entity`) allowed to have no identifier attribute.",
+    ),
+    Key(
+        "naming.tables",
+        "choice",
+        "logical",
+        "Emitted table names: entity names (logical) or physical table names.",
+        ("logical", "physical"),
+    ),
+    Key(
+        "naming.columns",
+        "choice",
+        "logical",
+        "Emitted column names: attribute names (logical) or physical column names.",
+        ("logical", "physical"),
+    ),
+    Key(
+        "naming.overrides",
+        "map",
+        {},
+        "Emitted table name per `schema.table`, `Module::Entity` or `::Entity`.",
+    ),
+)
+
+KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
+SECTIONS = sorted({key.name.split(".")[0] for key in KEYS})
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    source: Source
+
+
+class Settings:
+    """Effective settings with provenance. Read them with the typed accessors."""
+
+    def __init__(self, values: Mapping[str, Setting], config_path: Path | None) -> None:
+        self._values = dict(values)
+        self.config_path = config_path
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name].value
+
+    def source_of(self, name: str) -> Source:
+        return self._values[name].source
+
+    def text(self, name: str) -> str:
+        return str(self[name])
+
+    def flag(self, name: str) -> bool:
+        return bool(self[name])
+
+    def items(self, name: str) -> list[str]:
+        return [str(v) for v in self[name]]
+
+    def mapping(self, name: str) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self[name].items()}
+
+    def subset(self, *prefixes: str) -> dict[str, Any]:
+        """The values under the given sections, e.g. for doit's `config_changed`."""
+        return {n: s.value for n, s in sorted(self._values.items()) if n.startswith(prefixes)}
+
+    def provenance(self) -> dict[str, dict[str, Any]]:
+        return {n: {"value": s.value, "source": s.source} for n, s in sorted(self._values.items())}
+
+
+def closest(name: str, candidates: list[str]) -> str:
+    """A `did you mean` hint, or an empty string."""
+    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _coerce(key: Key, raw: Any, where: str) -> Any:
+    """Convert a TOML or environment value to the key's kind, or raise an InputError."""
+
+    def bad(expected: str) -> InputError:
+        return InputError(f"{where}: {raw!r} is not valid for {key.name}; expected {expected}")
+
+    if key.kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise bad("true or false")
+    if key.kind == "int":
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise bad("an integer") from None
+    if key.kind == "float":
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise bad("a number") from None
+    if key.kind == "list":
+        if isinstance(raw, str):
+            return [part.strip() for part in raw.split(",") if part.strip()]
+        if isinstance(raw, list) and all(isinstance(v, str) for v in raw):
+            return list(raw)
+        raise bad("a list of strings (comma-separated in the environment)")
+    if key.kind == "map":
+        if isinstance(raw, str):
+            pairs = [p.split("=", 1) for p in raw.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise bad("name=value pairs separated by commas")
+            return {k.strip(): v.strip() for k, v in pairs}
+        if isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values()):
+            return dict(raw)
+        raise bad("a table of strings")
+    if key.kind == "choice":
+        text = str(raw).strip().lower()
+        if text not in key.choices:
+            raise bad("one of " + ", ".join(key.choices))
+        return text
+    if not isinstance(raw, str):
+        raise bad("a string")
+    return raw
+
+
+def _flatten_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: {exc}; fix the TOML syntax") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror}); check the path") from None
+    flat: dict[str, Any] = {}
+    for section, body in data.items():
+        if not isinstance(body, dict):
+            raise InputError(
+                f"{path}: '{section}' is not a section"
+                f"{closest(section, SECTIONS)}; write keys under [section] headers"
+            )
+        for name, value in body.items():
+            flat[f"{section}.{name}"] = value
+    return flat
+
+
+def _unknown(name: str, where: str) -> InputError:
+    return InputError(f"{where}: unknown setting '{name}'{closest(name, list(KEYS_BY_NAME))}")
+
+
+def load_settings(
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cli: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Resolve every key: default, then the TOML file, then OSDDL_* variables, then `cli`."""
+    environ = os.environ if environ is None else environ
+    if config_path is None and environ.get("OSDDL_CONFIG"):
+        config_path = Path(environ["OSDDL_CONFIG"])
+    if config_path is None and Path("osddl.toml").is_file():
+        config_path = Path("osddl.toml")
+    values = {key.name: Setting(key.default, "default") for key in KEYS}
+    if config_path is not None:
+        for name, raw in _flatten_toml(config_path).items():
+            if name not in KEYS_BY_NAME:
+                raise _unknown(name, str(config_path))
+            key = KEYS_BY_NAME[name]
+            values[name] = Setting(_coerce(key, raw, f"{config_path} [{name}]"), "config")
+    for key in KEYS:
+        if key.env in environ:
+            values[key.name] = Setting(_coerce(key, environ[key.env], key.env), "env")
+    for name, raw in (cli or {}).items():
+        if name not in KEYS_BY_NAME:
+            raise _unknown(name, "command line")
+        values[name] = Setting(_coerce(KEYS_BY_NAME[name], raw, f"--set {name}"), "cli")
+    return Settings(values, config_path)

@@ -1,0 +1,1 @@
+"""The OutSystems data model: contract, JSON Schema, reading, writing, validation, types, names."""

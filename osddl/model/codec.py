@@ -1,0 +1,99 @@
+"""Dataclass ⇄ JSON, and the JSON Schema, both derived from the contract's type hints."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from functools import cache
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+T = TypeVar("T")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def to_json(value: Any) -> Any:
+    """A contract object as plain JSON values with camelCase keys."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {camel(f.name): to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    return value
+
+
+def _is_optional(hint: Any) -> bool:
+    return get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
+
+
+def _decode(hint: Any, raw: Any) -> Any:
+    if _is_optional(hint):
+        inner = next(a for a in get_args(hint) if a is not type(None))
+        return None if raw is None else _decode(inner, raw)
+    if get_origin(hint) is list:
+        (item,) = get_args(hint)
+        return [_decode(item, v) for v in raw]
+    if dataclasses.is_dataclass(hint):
+        return from_json(typing.cast(type, hint), raw)
+    return raw
+
+
+def from_json(cls: type[T], raw: dict[str, Any]) -> T:
+    """Build a contract object from JSON already validated against the schema."""
+    hints = _hints(typing.cast(type, cls))
+    kwargs = {
+        f.name: _decode(hints[f.name], raw[camel(f.name)])
+        for f in dataclasses.fields(typing.cast(Any, cls))
+    }
+    return cls(**kwargs)
+
+
+def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    if _is_optional(hint):
+        inner = next(a for a in get_args(hint) if a is not type(None))
+        return {"anyOf": [_schema_for(inner, defs), {"type": "null"}]}
+    if get_origin(hint) is Literal:
+        return {"enum": list(get_args(hint))}
+    if get_origin(hint) is list:
+        (item,) = get_args(hint)
+        return {"type": "array", "items": _schema_for(item, defs)}
+    if dataclasses.is_dataclass(hint):
+        name = typing.cast(type, hint).__name__
+        if name not in defs:
+            defs[name] = {}
+            defs[name] = _object_schema(typing.cast(type, hint), defs)
+        return {"$ref": f"#/$defs/{name}"}
+    simple = {str: "string", int: "integer", bool: "boolean", float: "number"}
+    return {"type": simple[hint]}
+
+
+def _object_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
+    hints = _hints(cls)
+    names = [f.name for f in dataclasses.fields(typing.cast(Any, cls))]
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": sorted(camel(n) for n in names),
+        "properties": {camel(n): _schema_for(hints[n], defs) for n in names},
+    }
+
+
+def json_schema(root: type, schema_id: str, title: str) -> dict[str, Any]:
+    """A draft 2020-12 JSON Schema for `root` and every dataclass it contains."""
+    defs: dict[str, Any] = {}
+    body = _object_schema(root, defs)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_id,
+        "title": title,
+        **body,
+        "$defs": dict(sorted(defs.items())),
+    }

@@ -1,0 +1,26 @@
+"""Names of emitted objects: logical or physical, with operator overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NamingOptions:
+    tables: str = "logical"  # logical | physical
+    columns: str = "logical"
+    overrides: Mapping[str, str] | None = None
+
+
+def table_name(module: str, entity: str, schema: str, physical: str, options: NamingOptions) -> str:
+    """Override by `schema.table`, then `Module::Entity`, then `::Entity`; else the naming mode."""
+    overrides = {k.casefold(): v for k, v in (options.overrides or {}).items()}
+    for key in (f"{schema}.{physical}", f"{module}::{entity}", f"::{entity}"):
+        if key.casefold() in overrides:
+            return overrides[key.casefold()]
+    return physical if options.tables == "physical" else entity
+
+
+def column_name(attribute: str, physical: str, options: NamingOptions) -> str:
+    return physical if options.columns == "physical" else attribute

@@ -1,0 +1,72 @@
+"""Reading and writing model.json: the writer's output always validates; the reader enforces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from osddl.errors import InputError
+from osddl.io import atomic_write_bytes, canonical_json, json_path, read_json_file
+from osddl.model.codec import from_json, json_schema, to_json
+from osddl.model.contract import SCHEMA_VERSION, Model
+from osddl.model.validate import Finding, check
+
+SCHEMA_ID = "https://osddl.dev/schemas/model.schema.json"
+SCHEMA_FILE = Path("docs/schemas/model.schema.json")
+
+
+@cache
+def model_schema() -> dict[str, Any]:
+    """The JSON Schema of model.json, generated from the contract (committed under docs/)."""
+    return json_schema(Model, SCHEMA_ID, f"osddl model ({SCHEMA_VERSION})")
+
+
+def schema_errors(document: Any, label: str) -> list[str]:
+    """Schema violations as `<label> <JSONPath>: <problem>` lines, in document order."""
+    validator = jsonschema.Draft202012Validator(model_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
+    return [f"{label} {json_path(e.absolute_path)}: {_describe(e)}" for e in errors]
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    if error.validator == "required":
+        return f"{error.message}; add the field"
+    if error.validator == "additionalProperties":
+        return f"{error.message}; remove it (schema {SCHEMA_VERSION})"
+    return f"{error.instance!r} is not valid: {error.message}"
+
+
+def model_to_bytes(model: Model) -> bytes:
+    document = to_json(model)
+    problems = schema_errors(document, "model.json")
+    if problems:
+        raise AssertionError("writer produced an invalid model:\n" + "\n".join(problems))
+    return canonical_json(document)
+
+
+def write_model(path: Path, model: Model, waived: Sequence[str] = ()) -> list[Finding]:
+    """Validate, then write atomically; returns the warnings."""
+    warnings = check(model, path.name, waived)
+    atomic_write_bytes(path, model_to_bytes(model))
+    return warnings
+
+
+def read_model(path: Path, waived: Sequence[str] = ()) -> Model:
+    """Parse, schema-check and semantically check model.json; any violation is an InputError."""
+    document = read_json_file(path)
+    version = document.get("schemaVersion") if isinstance(document, dict) else None
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{path} $.schemaVersion: {version!r} is not supported; expected "
+            f"{SCHEMA_VERSION!r} (re-run extract_model)"
+        )
+    problems = schema_errors(document, str(path))
+    if problems:
+        raise InputError("\n".join(problems[:20]))
+    model = from_json(Model, document)
+    check(model, str(path), waived)
+    return model

@@ -1,0 +1,1 @@
+"""Reading the source database: connection, OutSystems metadata, physical catalog."""

@@ -1,0 +1,104 @@
+"""The model stage: from the source (database or Advanced SQL JSON) to out/model.json."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from osddl.config import Settings
+from osddl.model.advanced_sql import import_advanced_sql
+from osddl.model.contract import Model
+from osddl.model.finish import ModelOptions, finish_model
+from osddl.model.naming import NamingOptions
+from osddl.model.store import write_model
+from osddl.model.validate import Finding
+from osddl.source.engine import create_source_engine, redact, sqlite_attachments
+from osddl.source.extract import extract_model
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What decides whether model.json is stale: input files, or (servers) always re-read."""
+
+    files: list[Path]
+    server: bool
+
+    def always_fresh_check(self) -> bool:
+        return not self.server
+
+
+def model_options(settings: Settings) -> ModelOptions:
+    return ModelOptions(
+        modules=settings.items("model.modules"),
+        include_system=settings.flag("model.include_system"),
+        include_inactive=settings.flag("model.include_inactive"),
+        include_inactive_attributes=settings.flag("model.include_inactive_attributes"),
+        waive_missing_identifier=settings.items("model.waive_missing_identifier"),
+        naming=NamingOptions(
+            tables=settings.text("naming.tables"),
+            columns=settings.text("naming.columns"),
+            overrides=settings.mapping("naming.overrides"),
+        ),
+    )
+
+
+def model_inputs(settings: Settings) -> ModelInputs:
+    """SQLite and Advanced SQL sources are files (doit hashes them); servers are probed."""
+    if settings.text("model.from_file"):
+        return ModelInputs([Path(settings.text("model.from_file"))], server=False)
+    try:
+        url = make_url(settings.text("source.url"))
+    except ArgumentError:
+        return ModelInputs([], server=True)  # the action reports the bad URL
+    if url.get_backend_name() == "sqlite" and url.database:
+        main = Path(url.database)
+        attached = sqlite_attachments(main, settings.mapping("source.attach"))
+        return ModelInputs([main, *attached.values()], server=False)
+    return ModelInputs([], server=True)
+
+
+def build_model(settings: Settings) -> Model:
+    """The finished model from the configured source."""
+    options = model_options(settings)
+    from_file = settings.text("model.from_file")
+    if from_file:
+        return finish_model(import_advanced_sql(Path(from_file)), options, "model.json")
+    url = settings.text("source.url")
+    engine = create_source_engine(
+        url, settings.mapping("source.attach"), settings["source.connect_timeout_seconds"]
+    )
+    try:
+        return extract_model(engine, options, _database_label(url))
+    finally:
+        engine.dispose()
+
+
+def _database_label(url_text: str) -> str | None:
+    """The database name without credentials or paths (a SQLite file's stem)."""
+    url = make_url(url_text)
+    if url.get_backend_name() == "sqlite":
+        return Path(url.database).stem if url.database else None
+    return url.database
+
+
+def extract_to_file(settings: Settings, target: Path) -> None:
+    """Build, validate and atomically write model.json; print a one-screen summary."""
+    model = build_model(settings)
+    warnings = write_model(target, model, settings.items("model.waive_missing_identifier"))
+    print(summary(model, warnings, target, settings))
+
+
+def summary(model: Model, warnings: list[Finding], target: Path, settings: Settings) -> str:
+    source = settings.text("model.from_file") or redact(settings.text("source.url"))
+    entities = sum(len(m.entities) for m in model.modules)
+    attributes = sum(len(e.attributes) for m in model.modules for e in m.entities)
+    lines = [f"extract_model: {source}", f"  {'module':<24} {'entities':>8} {'attributes':>10}"]
+    for module in model.modules:
+        count = sum(len(e.attributes) for e in module.entities)
+        lines.append(f"  {module.name:<24} {len(module.entities):>8} {count:>10}")
+    lines.append(f"  {'total':<24} {entities:>8} {attributes:>10}")
+    lines.append(f"  warnings: {len(warnings)}; wrote {target}")
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""What every task module shares: the effective settings and operator-friendly actions."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from doit.exceptions import TaskFailed
+
+from osddl import __version__
+from osddl.config import Settings, load_settings
+from osddl.errors import OsddlError
+from osddl.io import canonical_json, sha256_bytes
+
+CLI_ENV = "OSDDL_CLI_SET"  # JSON object of `--set key=value` pairs from the `osddl` entry point
+
+
+@functools.cache
+def settings() -> Settings:
+    """Loaded once per run; a bad setting stops the run before any task starts."""
+    try:
+        return load_settings(cli=json.loads(os.environ.get(CLI_ENV, "{}")))
+    except OsddlError as exc:
+        sys.stderr.write(f"osddl: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def out(*parts: str) -> Path:
+    return Path(settings().text("output.dir"), *parts)
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """A digest of the settings a task depends on, for `config_changed`: no secret is stored."""
+    return sha256_bytes(canonical_json({"osddl": __version__, **values}))
+
+
+def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a library function; an OsddlError becomes a one-line failure, not a traceback."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            function(*args, **kwargs)
+        except OsddlError as exc:
+            return TaskFailed(str(exc))
+        return None
+
+    return run

@@ -1,0 +1,8 @@
+"""Task groups the operator runs: `full_export` (every stage that exists)."""
+
+from __future__ import annotations
+
+
+def task_full_export() -> dict[str, object]:
+    """Run every stage: today the model extraction (later: profile, decide, ssdt, data, proofs)."""
+    return {"actions": None, "task_dep": ["extract_model"]}
