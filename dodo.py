@@ -1,5 +1,6 @@
 """osddl task graph: `doit list` is the operator's menu. Task logic lives in tasks/ and osddl/."""
 
+from tasks.docs import task_docs
 from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
 
@@ -11,4 +12,4 @@ DOIT_CONFIG = {
     "verbosity": 1,
 }
 
-__all__ = ["DOIT_CONFIG", "task_demo_db", "task_extract_model", "task_full_export"]
+__all__ = ["DOIT_CONFIG", "task_demo_db", "task_docs", "task_extract_model", "task_full_export"]

@@ -7,9 +7,9 @@ JSON (null where unknown), so the JSON Schema generated from these classes is ex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Final, Literal
 
-SCHEMA_VERSION = "osddl.model/1"
+SCHEMA_VERSION: Final = "osddl.model/1"
 
 DeleteRule = Literal["Protect", "Delete", "Ignore", "SetNull"]
 IndexKind = Literal["PK", "UQ", "UIX", "IX"]
