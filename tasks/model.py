@@ -13,12 +13,16 @@ DEMO_DIR = Path("fixtures/demo")
 DEMO_BUILDER = ["fixtures/outsystems.py", "fixtures/demo.py"]
 
 
-def task_demo_db() -> dict[str, object]:
-    """Build the demo OutSystems QA database (fixtures/demo/qa*.sqlite) from its builder."""
+def build_demo_db(target: Path) -> None:
     from fixtures.demo import build_demo
 
+    build_demo(target)
+
+
+def task_demo_db() -> dict[str, object]:
+    """Build the demo OutSystems QA database (fixtures/demo/qa*.sqlite) from its builder."""
     return {
-        "actions": [(build_demo, [DEMO_DIR])],
+        "actions": [(build_demo_db, [DEMO_DIR])],
         "file_dep": DEMO_BUILDER,
         "targets": [str(DEMO_DIR / "qa.sqlite"), str(DEMO_DIR / "qa_billing.sqlite")],
         "clean": True,

@@ -1,0 +1,54 @@
+"""Docs cannot fall behind the code: settings, schemas, tasks and the README's commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from osddl.config import KEYS
+from osddl.docgen import CONFIG_DOC, schema_bytes, with_settings_table
+from osddl.model.store import SCHEMA_FILE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_configuration_doc_lists_every_setting_as_generated() -> None:
+    committed = (ROOT / CONFIG_DOC).read_text(encoding="utf-8")
+    assert committed == with_settings_table(committed), "run `doit docs` and commit the result"
+    for key in KEYS:
+        assert f"`{key.name}`" in committed and f"`{key.env}`" in committed
+
+
+def test_committed_model_schema_is_the_generated_one() -> None:
+    assert (ROOT / SCHEMA_FILE).read_bytes() == schema_bytes(), "run `doit docs` and commit"
+    assert json.loads(schema_bytes())["$schema"].endswith("2020-12/schema")
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.+?)\n```", text)
+
+
+def test_ci_runs_the_exact_readme_commands() -> None:
+    main_job, test_suite = readme_commands()[:2]
+    assert main_job.endswith("doit full_export")
+    assert test_suite.endswith("python -m pytest")
+    ci_lines = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
+    assert main_job in ci_lines and test_suite in ci_lines
+
+
+def test_every_task_has_a_doc_line_and_appears_in_the_docs() -> None:
+    listing = subprocess.run(
+        [sys.executable, "-m", "doit", "list"], cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout
+    tasks = [line.split()[0] for line in listing.splitlines() if line.strip()]
+    assert "extract_model" in tasks and "full_export" in tasks
+    docs = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))
+    for line in listing.splitlines():
+        name, _, doc = line.partition(" ")
+        assert doc.strip(), f"task {name} has no docstring"
+        assert f"`{name}`" in docs, f"task {name} is not described in docs/"
