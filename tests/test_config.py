@@ -39,13 +39,19 @@ def test_every_key_has_its_conventional_environment_variable() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[model]\nmodule = ["A"]\n',
-         "osddl.toml: unknown setting 'model.module'; did you mean 'model.modules'?"),
-        ('[output]\ndirectory = "x"\n',
-         "osddl.toml: unknown setting 'output.directory'; did you mean 'output.dir'?"),
-        ('[naming]\ntables = "fancy"\n',
-         "osddl.toml [naming.tables]: 'fancy' is not valid for naming.tables; "
-         "expected one of logical, physical"),
+        (
+            '[model]\nmodule = ["A"]\n',
+            "osddl.toml: unknown setting 'model.module'; did you mean 'model.modules'?",
+        ),
+        (
+            '[output]\ndirectory = "x"\n',
+            "osddl.toml: unknown setting 'output.directory'; did you mean 'output.dir'?",
+        ),
+        (
+            '[naming]\ntables = "fancy"\n',
+            "osddl.toml [naming.tables]: 'fancy' is not valid for naming.tables; "
+            "expected one of logical, physical",
+        ),
     ],
 )
 def test_bad_config_gets_one_clear_message(tmp_path: Path, text: str, message: str) -> None:

@@ -42,7 +42,10 @@ def test_ci_runs_the_exact_readme_commands() -> None:
 
 def test_every_task_has_a_doc_line_and_appears_in_the_docs() -> None:
     listing = subprocess.run(
-        [sys.executable, "-m", "doit", "list"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "doit", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=True,
     ).stdout
     tasks = [line.split()[0] for line in listing.splitlines() if line.strip()]

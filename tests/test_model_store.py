@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from osddl.errors import InputError
 from osddl.model.store import model_to_bytes, read_model, write_model
+from osddl.model.validate import check
 from tests.model_strategies import models
 
 
@@ -17,6 +18,7 @@ from tests.model_strategies import models
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_write_read_write_is_byte_identical(tmp_path: Path, model: object) -> None:
     first = tmp_path / "a.json"
+    check(model, "a.json")  # type: ignore[arg-type]
     write_model(first, model)  # type: ignore[arg-type]
     again = read_model(first)
     assert model_to_bytes(again) == first.read_bytes()

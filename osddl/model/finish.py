@@ -56,21 +56,28 @@ def select_modules(modules: Sequence[Module], options: ModelOptions) -> list[Mod
         ]
     users = [m for m in modules if m.name == USERS_MODULE]
     chosen += [m for m in users if m not in chosen]
-    return [_active_entities(m, options) for m in chosen]
-
-
-def _active_entities(module: Module, options: ModelOptions) -> Module:
-    entities = [
-        replace(
-            e,
-            attributes=[
-                a for a in e.attributes if a.is_active or options.include_inactive_attributes
-            ],
-        )
-        for e in module.entities
-        if e.is_active or options.include_inactive
+    return [
+        replace(m, entities=[e for e in m.entities if e.is_active or options.include_inactive])
+        for m in chosen
     ]
-    return replace(module, entities=entities)
+
+
+def _without_inactive_attributes(module: Module, options: ModelOptions) -> Module:
+    """Drop inactive attributes, but keep those whose column still exists (their data is real)."""
+    return replace(
+        module,
+        entities=[
+            replace(
+                e,
+                attributes=[
+                    a
+                    for a in e.attributes
+                    if a.is_active or a.present_but_inactive or options.include_inactive_attributes
+                ],
+            )
+            for e in module.entities
+        ],
+    )
 
 
 def _identifier_types(modules: Sequence[Module]) -> dict[tuple[str, str], str]:
@@ -207,6 +214,7 @@ def finish_model(
     modules = list(model.modules)
     if not any(m.name == USERS_MODULE for m in modules):
         modules.append(builtin_users_module())
-    chosen = _ordered(select_modules(modules, options), attributes_ordered)
+    selected = [_without_inactive_attributes(m, options) for m in select_modules(modules, options)]
+    chosen = _ordered(selected, attributes_ordered)
     typed = _typed(chosen, source_label)
     return replace(model, modules=_named(typed, options.naming))

@@ -13,7 +13,7 @@ from osddl.errors import InputError
 from osddl.io import atomic_write_bytes, canonical_json, json_path, read_json_file
 from osddl.model.codec import from_json, json_schema, to_json
 from osddl.model.contract import SCHEMA_VERSION, Model
-from osddl.model.validate import Finding, check
+from osddl.model.validate import check
 
 SCHEMA_ID = "https://osddl.dev/schemas/model.schema.json"
 SCHEMA_FILE = Path("docs/schemas/model.schema.json")
@@ -48,11 +48,9 @@ def model_to_bytes(model: Model) -> bytes:
     return canonical_json(document)
 
 
-def write_model(path: Path, model: Model, waived: Sequence[str] = ()) -> list[Finding]:
-    """Validate, then write atomically; returns the warnings."""
-    warnings = check(model, path.name, waived)
+def write_model(path: Path, model: Model) -> None:
+    """Write a model that `check` accepted, atomically."""
     atomic_write_bytes(path, model_to_bytes(model))
-    return warnings
 
 
 def read_model(path: Path, waived: Sequence[str] = ()) -> Model:

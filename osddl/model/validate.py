@@ -83,7 +83,7 @@ def findings(model: Model, waived: Sequence[str] = ()) -> list[Finding]:
         out.append(Finding("error", "$.modules", "no modules; select at least one module"))
     for dupe in _dupes([m.name for m in model.modules]):
         out.append(Finding("error", "$.modules", f"module name '{dupe}' is used twice"))
-    emitted: dict[tuple[str, str], list[str]] = defaultdict(list)
+    emitted: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for i, module in enumerate(model.modules):
         for dupe in _dupes([e.name for e in module.entities]):
             out.append(
@@ -97,14 +97,13 @@ def findings(model: Model, waived: Sequence[str] = ()) -> list[Finding]:
             path = f"$.modules[{i}].entities[{j}]"
             key = f"{module.name}::{entity.name}".casefold()
             out.extend(_entity_findings(entity, path, key in waived_keys))
-            emitted[(entity.schema.casefold(), entity.emitted_name.casefold())].append(
-                f"{module.name}::{entity.name}"
-            )
+            target = f"[{entity.schema}].[{entity.emitted_name}]"
+            emitted[target.casefold()].append((f"{module.name}::{entity.name}", target))
     out.extend(_collisions(model, emitted))
     return out
 
 
-def _collisions(model: Model, emitted: dict[tuple[str, str], list[str]]) -> Iterator[Finding]:
+def _collisions(model: Model, emitted: dict[str, list[tuple[str, str]]]) -> Iterator[Finding]:
     physical = Counter(
         (e.schema.casefold(), e.physical_name.casefold()) for m in model.modules for e in m.entities
     )
@@ -116,13 +115,15 @@ def _collisions(model: Model, emitted: dict[tuple[str, str], list[str]]) -> Iter
                 f"physical table [{schema}].[{table}] is claimed "
                 f"by {count} entities; deselect one of the modules",
             )
-    for (schema, table), owners in sorted(emitted.items()):
-        if len(owners) > 1:
+    for claims in (emitted[key] for key in sorted(emitted)):
+        if len(claims) > 1:
+            owners = sorted(owner for owner, _ in claims)
+            suggestion = f'{{ "{owners[1]}" = "{owners[1].split("::")[1]}_2" }}'
             yield Finding(
                 "error",
                 "$.modules",
-                f"{' and '.join(owners)} both emit [{schema}].[{table}]; add an override such as "
-                f'naming.overrides = {{ "{owners[1]}" = "{owners[1].split("::")[1]}_2" }}',
+                f"{' and '.join(owners)} both emit {claims[0][1]}; add an override such as "
+                f"naming.overrides = {suggestion}",
             )
 
 

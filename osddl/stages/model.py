@@ -14,7 +14,7 @@ from osddl.model.contract import Model
 from osddl.model.finish import ModelOptions, finish_model
 from osddl.model.naming import NamingOptions
 from osddl.model.store import write_model
-from osddl.model.validate import Finding
+from osddl.model.validate import Finding, check
 from osddl.source.engine import create_source_engine, redact, sqlite_attachments
 from osddl.source.extract import extract_model
 
@@ -60,8 +60,13 @@ def model_inputs(settings: Settings) -> ModelInputs:
     return ModelInputs([], server=True)
 
 
-def build_model(settings: Settings) -> Model:
-    """The finished model from the configured source."""
+def build_model(settings: Settings) -> tuple[Model, list[Finding]]:
+    """The finished, validated model from the configured source, and its warnings."""
+    model = _finished_model(settings)
+    return model, check(model, "model.json", settings.items("model.waive_missing_identifier"))
+
+
+def _finished_model(settings: Settings) -> Model:
     options = model_options(settings)
     from_file = settings.text("model.from_file")
     if from_file:
@@ -86,8 +91,8 @@ def _database_label(url_text: str) -> str | None:
 
 def extract_to_file(settings: Settings, target: Path) -> None:
     """Build, validate and atomically write model.json; print a one-screen summary."""
-    model = build_model(settings)
-    warnings = write_model(target, model, settings.items("model.waive_missing_identifier"))
+    model, warnings = build_model(settings)
+    write_model(target, model)
     print(summary(model, warnings, target, settings))
 
 
