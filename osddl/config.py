@@ -76,10 +76,10 @@ KEYS: tuple[Key, ...] = (
         "Keep inactive attributes (they are dropped by default).",
     ),
     Key(
-        "model.waive_missing_identifier",
+        "model.allow_incomplete_entities",
         "list",
         [],
-        "Entities (`Module::Entity`) allowed to have no identifier attribute.",
+        "Entities (`Module::Entity`) exempt from the no-attributes and no-identifier checks.",
     ),
     Key(
         "naming.tables",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -17,7 +18,7 @@ from fixtures.demo import build_demo, build_demo_into
 from osddl.config import load_settings
 from osddl.errors import InputError, SourceError
 from osddl.model.finish import ModelOptions
-from osddl.model.store import model_to_bytes
+from osddl.model.store import model_to_bytes, schema_errors
 from osddl.source.engine import StatementCounter, create_source_engine
 from osddl.source.extract import extract_model
 from osddl.stages.model import build_model
@@ -48,6 +49,7 @@ def test_demo_extraction_matches_the_golden_model(demo_dir: Path) -> None:
     if os.environ.get("OSDDL_REGENERATE_GOLDEN"):
         GOLDEN.write_bytes(produced)
     assert produced == GOLDEN.read_bytes(), "regenerate on purpose: OSDDL_REGENERATE_GOLDEN=1"
+    assert schema_errors(json.loads(produced), "demo") == []
 
 
 def test_extraction_is_deterministic_across_rebuilds(demo_dir: Path, tmp_path: Path) -> None:

@@ -74,3 +74,20 @@ def test_unknown_schema_version_is_refused(tmp_path: Path) -> None:
     path.write_text('{"schemaVersion": "osddl.model/9", "modules": []}')
     with pytest.raises(InputError, match=r"\$\.schemaVersion: 'osddl.model/9' is not supported"):
         read_model(path)
+
+
+@given(models())
+@settings(max_examples=30)
+def test_writer_output_satisfies_the_committed_schema(model: object) -> None:
+    from osddl.model.store import schema_errors
+
+    document = json.loads(model_to_bytes(model))  # type: ignore[arg-type]
+    assert schema_errors(document, "model.json") == []
+
+
+def test_schema_check_catches_a_broken_document() -> None:
+    from osddl.model.store import schema_errors
+
+    assert schema_errors({"schemaVersion": "osddl.model/1", "modules": []}, "m.json") == [
+        "m.json $: 'source' is a required property; add the field"
+    ]

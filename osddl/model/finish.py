@@ -25,7 +25,7 @@ class ModelOptions:
     include_system: bool = False
     include_inactive: bool = False
     include_inactive_attributes: bool = False
-    waive_missing_identifier: Sequence[str] = ()
+    allow_incomplete_entities: Sequence[str] = ()
     naming: NamingOptions = field(default_factory=NamingOptions)
 
 
@@ -166,7 +166,14 @@ def _named(modules: list[Module], options: NamingOptions) -> list[Module]:
             entities=[
                 replace(
                     e,
-                    emitted_name=table_name(m.name, e.name, e.schema, e.physical_name, options),
+                    emitted_name=table_name(
+                        m.name,
+                        e.name,
+                        e.schema,
+                        e.physical_name,
+                        options,
+                        platform=m.name == USERS_MODULE,
+                    ),
                     attributes=[
                         replace(a, emitted_name=column_name(a.name, a.physical_name, options))
                         for a in e.attributes

@@ -13,13 +13,23 @@ class NamingOptions:
     overrides: Mapping[str, str] | None = None
 
 
-def table_name(module: str, entity: str, schema: str, physical: str, options: NamingOptions) -> str:
-    """Override by `schema.table`, then `Module::Entity`, then `::Entity`; else the naming mode."""
+def table_name(
+    module: str,
+    entity: str,
+    schema: str,
+    physical: str,
+    options: NamingOptions,
+    platform: bool = False,
+) -> str:
+    """Override by `schema.table`, then `Module::Entity`, then `::Entity`; else the naming mode.
+
+    Platform tables (`ossys_User`) keep their physical name: UAT has the same table.
+    """
     overrides = {k.casefold(): v for k, v in (options.overrides or {}).items()}
     for key in (f"{schema}.{physical}", f"{module}::{entity}", f"::{entity}"):
         if key.casefold() in overrides:
             return overrides[key.casefold()]
-    return physical if options.tables == "physical" else entity
+    return physical if platform or options.tables == "physical" else entity
 
 
 def column_name(attribute: str, physical: str, options: NamingOptions) -> str:

@@ -41,11 +41,9 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 
 def model_to_bytes(model: Model) -> bytes:
-    document = to_json(model)
-    problems = schema_errors(document, "model.json")
-    if problems:
-        raise AssertionError("writer produced an invalid model:\n" + "\n".join(problems))
-    return canonical_json(document)
+    """Canonical bytes of a typed model. The types make it schema-valid by construction; tests
+    validate real writer output against the schema (a runtime check would triple the run time)."""
+    return canonical_json(to_json(model))
 
 
 def write_model(path: Path, model: Model) -> None:

@@ -26,18 +26,19 @@ def _dupes(names: Sequence[str]) -> list[str]:
 
 
 def _entity_findings(entity: Entity, path: str, waived: bool) -> Iterator[Finding]:
-    if not entity.attributes:
+    if not entity.attributes and not waived:
         yield Finding(
             "error",
             f"{path}.attributes",
-            "entity has no attributes; activate an attribute or deselect the entity",
+            "entity has no attributes; activate an attribute, deselect the entity, or list it "
+            "in model.allow_incomplete_entities",
         )
     elif not waived and not any(a.is_identifier for a in entity.attributes):
         yield Finding(
             "error",
             f"{path}.attributes",
-            "entity has no identifier; set Is_Identifier "
-            "or waive it in model.waive_missing_identifier",
+            "entity has no identifier; set Is_Identifier or list the entity in "
+            "model.allow_incomplete_entities",
         )
     for dupe in _dupes([a.name for a in entity.attributes]):
         yield Finding("error", f"{path}.attributes", f"attribute name '{dupe}' is used twice")

@@ -36,7 +36,7 @@ def model_options(settings: Settings) -> ModelOptions:
         include_system=settings.flag("model.include_system"),
         include_inactive=settings.flag("model.include_inactive"),
         include_inactive_attributes=settings.flag("model.include_inactive_attributes"),
-        waive_missing_identifier=settings.items("model.waive_missing_identifier"),
+        allow_incomplete_entities=settings.items("model.allow_incomplete_entities"),
         naming=NamingOptions(
             tables=settings.text("naming.tables"),
             columns=settings.text("naming.columns"),
@@ -63,7 +63,7 @@ def model_inputs(settings: Settings) -> ModelInputs:
 def build_model(settings: Settings) -> tuple[Model, list[Finding]]:
     """The finished, validated model from the configured source, and its warnings."""
     model = _finished_model(settings)
-    return model, check(model, "model.json", settings.items("model.waive_missing_identifier"))
+    return model, check(model, "model.json", settings.items("model.allow_incomplete_entities"))
 
 
 def _finished_model(settings: Settings) -> Model:
