@@ -40,9 +40,15 @@ def measure_one(entities: int, attributes: int, workdir: Path) -> dict[str, floa
     size = len(model_to_bytes(model))
     seconds = time.perf_counter() - start
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"entities": entities, "attributes": attributes, "seconds": seconds,
-            "statements": counter.count, "peak_rss_mb": rss_after / 1024,
-            "rss_growth_mb": (rss_after - rss_before) / 1024, "model_bytes": size}
+    return {
+        "entities": entities,
+        "attributes": attributes,
+        "seconds": seconds,
+        "statements": counter.count,
+        "peak_rss_mb": rss_after / 1024,
+        "rss_growth_mb": (rss_after - rss_before) / 1024,
+        "model_bytes": size,
+    }
 
 
 def main() -> None:
@@ -55,17 +61,25 @@ def main() -> None:
             print(json.dumps(measure_one(*args.one, Path(tmp))))
         return
     sizes = [(20, 5), (100, 5)] if args.quick else [(100, 15), (500, 15), (1000, 15)]
-    print(f"{'entities':>8} {'attrs':>5} {'seconds':>8} {'statements':>10} "
-          f"{'peak RSS MB':>11} {'model KB':>8}")
+    print(
+        f"{'entities':>8} {'attrs':>5} {'seconds':>8} {'statements':>10} "
+        f"{'peak RSS MB':>11} {'model KB':>8}"
+    )
     counts = set()
     for entities, attributes in sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(entities), str(attributes)],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(entities), str(attributes)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         row = json.loads(out.strip().splitlines()[-1])
         counts.add(row["statements"])
-        print(f"{row['entities']:>8} {row['attributes']:>5} {row['seconds']:>8.2f} "
-              f"{row['statements']:>10} {row['peak_rss_mb']:>11.1f} "
-              f"{row['model_bytes'] / 1024:>8.0f}")
+        print(
+            f"{row['entities']:>8} {row['attributes']:>5} {row['seconds']:>8.2f} "
+            f"{row['statements']:>10} {row['peak_rss_mb']:>11.1f} "
+            f"{row['model_bytes'] / 1024:>8.0f}"
+        )
     verdict = "constant" if len(counts) == 1 else "GROWS with entity count"
     print(f"statements per extraction: {verdict}")
     if len(counts) != 1:
