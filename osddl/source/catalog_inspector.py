@@ -104,7 +104,7 @@ def _pk(raw: Mapping[str, Any]) -> Index | None:
     )
 
 
-def _foreign_key(raw: Mapping[str, Any], schema: str, default_schema: str) -> ForeignKey:
+def _foreign_key(raw: Mapping[str, Any], default_schema: str, trusted: bool) -> ForeignKey:
     options = raw.get("options") or {}
     referred = raw.get("referred_schema") or default_schema
     return ForeignKey(
@@ -115,14 +115,30 @@ def _foreign_key(raw: Mapping[str, Any], schema: str, default_schema: str) -> Fo
         referenced_columns=list(raw["referred_columns"]),
         on_delete=fk_action(options.get("ondelete")),
         on_update=fk_action(options.get("onupdate")),
-        is_trusted=True,
+        is_trusted=trusted,
     )
+
+
+# Engines that can declare an FK without checking existing rows, and how to list those FKs.
+UNTRUSTED_FKS: dict[str, str] = {
+    "postgresql": "SELECT n.nspname, t.relname, c.conname FROM pg_constraint c "
+    "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+    "WHERE c.contype = 'f' AND NOT c.convalidated",
+}
+
+
+def _untrusted(connection: Connection) -> set[tuple[str, str, str]]:
+    sql = UNTRUSTED_FKS.get(connection.dialect.name)
+    if sql is None:
+        return set()
+    return {(str(s), str(t), str(n)) for s, t, n in connection.execute(sa.text(sql))}
 
 
 def read(
     connection: Connection, wanted: dict[str, set[str]], default_schema: str
 ) -> dict[TableKey, TableCatalog]:
     inspector: Inspector = sa.inspect(connection)
+    untrusted = _untrusted(connection)
     found: dict[TableKey, TableCatalog] = {}
     for schema, tables in sorted(wanted.items()):
         engine_schema = default_schema if schema == "dbo" else schema
@@ -148,7 +164,10 @@ def read(
                 if not i.get("duplicates_constraint")
             ]
             table.foreign_keys = [
-                _foreign_key(f, schema, default_schema) for f in fks.get((engine_schema, name), [])
+                _foreign_key(
+                    f, default_schema, (engine_schema, name, f["name"] or "") not in untrusted
+                )
+                for f in fks.get((engine_schema, name), [])
             ]
             found[table_key(schema, name)] = table
     return found

@@ -1,4 +1,8 @@
-"""SQLite catalog: pragma table-valued functions, a fixed number of statements per schema."""
+"""SQLite catalog: pragma table-valued functions, a fixed number of statements per schema.
+
+SQLite enforces foreign keys only when a connection asks for it, so an FK counts as trusted only
+when `PRAGMA foreign_key_check` finds no row that violates it.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +50,8 @@ JOIN pragma_index_list(m.name, '{schema}') AS il
 JOIN pragma_index_xinfo(il.name, '{schema}') AS ix
 LEFT JOIN "{schema}".sqlite_master AS s ON s.type = 'index' AND s.name = il.name
 WHERE m.type = 'table' AND ix.key = 1 ORDER BY m.name, il.name, ix.seqno"""
+
+_FK_VIOLATIONS = """PRAGMA "{schema}".foreign_key_check"""
 
 _TRIGGERS = """SELECT tbl_name AS tbl, name, sql FROM "{schema}".sqlite_master
 WHERE type = 'trigger' ORDER BY tbl_name, name"""
@@ -149,7 +155,11 @@ def _read_foreign_keys(
         key = table_key(schema, row["tbl"])
         if key in found:
             groups.setdefault((key, int(row["id"])), []).append(dict(row))
-    for (key, _), rows in sorted(groups.items()):
+    violated = {
+        (table_key(schema, str(row[0])), int(row[3]))
+        for row in connection.execute(text(_FK_VIOLATIONS.format(schema=engine_schema)))
+    }
+    for (key, fk_id), rows in sorted(groups.items()):
         columns = [r["from"] for r in rows]
         found[key].foreign_keys.append(
             ForeignKey(
@@ -160,7 +170,7 @@ def _read_foreign_keys(
                 referenced_columns=[r["to"] for r in rows],
                 on_delete=fk_action(rows[0]["on_delete"]),
                 on_update=fk_action(rows[0]["on_update"]),
-                is_trusted=True,
+                is_trusted=(key, fk_id) not in violated,
             )
         )
 

@@ -65,7 +65,7 @@ def _sqlite_engine(url: URL, attach: Mapping[str, str]) -> Engine:
             conn.execute(f"ATTACH DATABASE 'file:{path.resolve()}?mode=ro' AS \"{schema}\"")
         return conn
 
-    return sa.create_engine(url, creator=connect, poolclass=sa.pool.StaticPool)
+    return sa.create_engine(url, creator=connect)
 
 
 def create_source_engine(

@@ -1,0 +1,1 @@
+"""Profiling: evidence about the data, computed inside the source database (push-down)."""

@@ -1,0 +1,144 @@
+"""What to probe, derived from the model: columns per table, unique candidates, references."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from osddl.config import closest
+from osddl.errors import InputError
+from osddl.model.contract import Attribute, Entity, Model
+
+# Types whose values cannot be counted distinct everywhere (SQL Server refuses some, all are big).
+NO_DISTINCT = ("varbinary", "image", "text", "ntext", "xml", "(max)")
+
+
+@dataclass(frozen=True)
+class TableRef:
+    module: str
+    entity: str
+    schema: str
+    table: str
+    primary_key: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    attribute: Attribute
+
+    @property
+    def column(self) -> str:
+        return self.attribute.physical_name
+
+    @property
+    def distinct_countable(self) -> bool:
+        return not any(marker in self.attribute.sql_type.lower() for marker in NO_DISTINCT)
+
+
+@dataclass(frozen=True)
+class UniquePlan:
+    name: str
+    attributes: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReferencePlan:
+    attribute: str
+    column: str
+    target: TableRef | None  # None: the target entity is not in the model
+    trusted: bool
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    table: TableRef
+    columns: list[ColumnPlan]
+    uniques: list[UniquePlan] = field(default_factory=list)
+    references: list[ReferencePlan] = field(default_factory=list)
+
+
+def _table_ref(module: str, entity: Entity) -> TableRef:
+    pk = tuple(a.physical_name for a in entity.attributes if a.is_identifier)
+    for index in entity.indexes:
+        if index.kind == "PK":
+            pk = tuple(c.column for c in index.columns if not c.is_included)
+    return TableRef(module, entity.name, entity.schema, entity.physical_name, pk)
+
+
+def _candidates(model: Model, wanted: Sequence[str]) -> dict[tuple[str, str], list[UniquePlan]]:
+    """`Module::Entity.Attr` or `Module::Entity.A+B` → unique plans keyed by (module, entity)."""
+    attrs = {
+        f"{m.name}::{e.name}.{a.name}".casefold(): (m.name, e.name, a)
+        for m in model.modules
+        for e in m.entities
+        for a in e.attributes
+    }
+    found: dict[tuple[str, str], list[UniquePlan]] = {}
+    for k, item in enumerate(wanted):
+        owner, _, names = item.partition(".")
+        chosen = []
+        for name in names.split("+"):
+            key = f"{owner}.{name}".casefold()
+            if key not in attrs:
+                raise InputError(
+                    f"profile.unique_candidates[{k}]: {item!r} names no attribute of the model"
+                    f"{closest(key, list(attrs))}; expected Module::Entity.Attribute[+Attribute]"
+                )
+            chosen.append(attrs[key])
+        module, entity = chosen[0][0], chosen[0][1]
+        plan = UniquePlan(
+            f"candidate:{item}",
+            tuple(a.name for _, _, a in chosen),
+            tuple(a.physical_name for _, _, a in chosen),
+        )
+        found.setdefault((module, entity), []).append(plan)
+    return found
+
+
+def plan_profile(model: Model, unique_candidates: Sequence[str] = ()) -> list[TablePlan]:
+    """One plan per entity of the model, in model order."""
+    targets = {
+        (e.schema.casefold(), e.physical_name.casefold()): _table_ref(m.name, e)
+        for m in model.modules
+        for e in m.entities
+    }
+    extra = _candidates(model, unique_candidates)
+    plans = []
+    for module in model.modules:
+        for entity in module.entities:
+            by_column = {a.physical_name.casefold(): a.name for a in entity.attributes}
+            uniques = [
+                UniquePlan(
+                    i.name,
+                    tuple(
+                        by_column.get(c.column.casefold(), c.column)
+                        for c in i.columns
+                        if not c.is_included
+                    ),
+                    tuple(c.column for c in i.columns if not c.is_included),
+                )
+                for i in entity.indexes
+                if i.is_unique and i.kind != "PK"
+            ] + extra.get((module.name, entity.name), [])
+            references = [
+                ReferencePlan(
+                    a.name,
+                    a.physical_name,
+                    targets.get(
+                        (a.reference.schema.casefold(), a.reference.physical_name.casefold())
+                    ),
+                    a.reference.has_db_constraint and bool(a.reference.is_trusted),
+                )
+                for a in entity.attributes
+                if a.reference is not None
+            ]
+            plans.append(
+                TablePlan(
+                    _table_ref(module.name, entity),
+                    [ColumnPlan(a) for a in entity.attributes],
+                    uniques,
+                    references,
+                )
+            )
+    return plans
