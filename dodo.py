@@ -3,6 +3,7 @@
 from tasks.docs import task_docs
 from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
+from tasks.profile import task_profile
 
 DOIT_CONFIG = {
     "check_file_uptodate": "md5",
@@ -12,4 +13,11 @@ DOIT_CONFIG = {
     "verbosity": 1,
 }
 
-__all__ = ["DOIT_CONFIG", "task_demo_db", "task_docs", "task_extract_model", "task_full_export"]
+__all__ = [
+    "DOIT_CONFIG",
+    "task_demo_db",
+    "task_docs",
+    "task_extract_model",
+    "task_full_export",
+    "task_profile",
+]

@@ -56,6 +56,24 @@ KEYS: tuple[Key, ...] = (
     Key("output.dir", "str", "out", "Folder that receives every artifact."),
     Key("cache.dir", "str", "cache", "Folder of the evidence cache."),
     Key(
+        "cache.ttl_seconds",
+        "int",
+        86400,
+        "Reuse a cached extraction only while it is younger than this (servers change unseen).",
+    ),
+    Key(
+        "cache.max_bytes",
+        "int",
+        2_000_000_000,
+        "Size cap of the evidence cache; least recently used entries are evicted. 0: no cap.",
+    ),
+    Key(
+        "cache.refresh",
+        "bool",
+        False,
+        "Ignore the cache and up-to-date checks: extract and profile again (`OSDDL_REFRESH=1`).",
+    ),
+    Key(
         "model.from_file",
         "str",
         "",
@@ -80,6 +98,31 @@ KEYS: tuple[Key, ...] = (
         "list",
         [],
         "Entities (`Module::Entity`) exempt from the no-attributes and no-identifier checks.",
+    ),
+    Key(
+        "profile.timeout_seconds",
+        "float",
+        60.0,
+        "Time limit per profiling statement; a probe over it is recorded as `timeout`.",
+    ),
+    Key(
+        "profile.sample_threshold",
+        "int",
+        1_000_000,
+        "Tables with more rows get unique/orphan probes on a sample and no distinct counts.",
+    ),
+    Key(
+        "profile.sample_size",
+        "int",
+        100_000,
+        "Rows in a sample: the first rows in primary-key order (deterministic).",
+    ),
+    Key("profile.parallel_tables", "int", 2, "Tables profiled at the same time."),
+    Key(
+        "profile.unique_candidates",
+        "list",
+        [],
+        "Extra unique candidates: `Module::Entity.Attribute` or `Module::Entity.A+B`.",
     ),
     Key(
         "naming.tables",
@@ -243,6 +286,8 @@ def load_settings(
                 raise _unknown(name, str(config_path))
             key = KEYS_BY_NAME[name]
             values[name] = Setting(_coerce(key, raw, f"{config_path} [{name}]"), "config")
+    if "OSDDL_REFRESH" in environ and "OSDDL_CACHE_REFRESH" not in environ:
+        environ = {**environ, "OSDDL_CACHE_REFRESH": environ["OSDDL_REFRESH"]}
     for key in KEYS:
         if key.env in environ:
             values[key.name] = Setting(_coerce(key, environ[key.env], key.env), "env")

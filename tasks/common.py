@@ -39,6 +39,14 @@ def fingerprint(values: dict[str, Any]) -> str:
     return sha256_bytes(canonical_json({"osddl": __version__, **values}))
 
 
+def source_uptodate(config: Settings) -> bool:
+    """SQLite and JSON sources are file dependencies; servers and refreshes always run (the action
+    then asks the evidence cache, which re-extracts only when the source probe changed)."""
+    from osddl.stages.model import model_inputs
+
+    return not model_inputs(config).server and not config.flag("cache.refresh")
+
+
 def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:
     """Run a library function; an OsddlError becomes a one-line failure, not a traceback."""
 

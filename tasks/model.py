@@ -7,7 +7,7 @@ from pathlib import Path
 from doit.tools import config_changed
 
 from osddl.stages.model import extract_to_file, model_inputs
-from tasks.common import fingerprint, operator_action, out, settings
+from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
 
 DEMO_DIR = Path("fixtures/demo")
 DEMO_BUILDER = ["fixtures/outsystems.py", "fixtures/demo.py"]
@@ -38,7 +38,7 @@ def task_extract_model() -> dict[str, object]:
         "actions": [(operator_action(extract_to_file), [config, out("model.json")])],
         "file_dep": [str(p) for p in inputs.files],
         "targets": [str(out("model.json"))],
-        "uptodate": [inputs.always_fresh_check, config_changed(fingerprint(relevant))],
+        "uptodate": [source_uptodate(config), config_changed(fingerprint(relevant))],
         "verbosity": 2,
         "clean": True,
     }

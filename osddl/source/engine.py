@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -69,7 +70,10 @@ def _sqlite_engine(url: URL, attach: Mapping[str, str]) -> Engine:
 
 
 def create_source_engine(
-    url_text: str, attach: Mapping[str, str] | None = None, connect_timeout: int = 15
+    url_text: str,
+    attach: Mapping[str, str] | None = None,
+    connect_timeout: int = 15,
+    query_timeout: float | None = None,
 ) -> Engine:
     """An engine for the source URL; SQLite opens read-only, servers get a connect timeout."""
     try:
@@ -86,6 +90,8 @@ def create_source_engine(
         connect_args["connect_timeout"] = connect_timeout
     elif url.get_backend_name() == "mssql":
         connect_args["login_timeout"] = connect_timeout
+        if query_timeout:
+            connect_args["timeout"] = max(1, math.ceil(query_timeout))
     try:
         return sa.create_engine(url, connect_args=connect_args)
     except (ImportError, ArgumentError) as exc:

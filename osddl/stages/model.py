@@ -8,15 +8,18 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from osddl.cache import CacheKey
 from osddl.config import Settings
 from osddl.model.advanced_sql import import_advanced_sql
 from osddl.model.contract import Model
 from osddl.model.finish import ModelOptions, finish_model
 from osddl.model.naming import NamingOptions
-from osddl.model.store import write_model
+from osddl.model.store import read_model, write_model
 from osddl.model.validate import Finding, check
 from osddl.source.engine import create_source_engine, redact, sqlite_attachments
 from osddl.source.extract import extract_model
+from osddl.source.probe import file_probe, server_probe
+from osddl.stages.cached import run_cached
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,6 @@ class ModelInputs:
 
     files: list[Path]
     server: bool
-
-    def always_fresh_check(self) -> bool:
-        return not self.server
 
 
 def model_options(settings: Settings) -> ModelOptions:
@@ -89,14 +89,50 @@ def _database_label(url_text: str) -> str | None:
     return url.database
 
 
+OSSYS_TABLES = [("dbo", "ossys_Espace"), ("dbo", "ossys_Entity"), ("dbo", "ossys_Entity_Attr")]
+
+
 def extract_to_file(settings: Settings, target: Path) -> None:
-    """Build, validate and atomically write model.json; print a one-screen summary."""
-    model, warnings = build_model(settings)
-    write_model(target, model)
-    print(summary(model, warnings, target, settings))
+    """Build, validate and atomically write model.json (via the evidence cache for databases)."""
+    warnings: list[Finding] = []
+
+    def produce() -> None:
+        model, found = build_model(settings)
+        write_model(target, model)
+        warnings.extend(found)
+
+    reused = False
+    if settings.text("model.from_file"):
+        produce()
+    else:
+        reused = run_cached(settings, _model_cache_key(settings), {"model.json": target}, produce)
+    print(summary(read_model(target), None if reused else warnings, target, settings))
 
 
-def summary(model: Model, warnings: list[Finding], target: Path, settings: Settings) -> str:
+def _model_cache_key(settings: Settings) -> CacheKey:
+    url = settings.text("source.url")
+    inputs = model_inputs(settings)
+    if inputs.server:
+        engine = create_source_engine(
+            url, settings.mapping("source.attach"), settings["source.connect_timeout_seconds"]
+        )
+        try:
+            probe = server_probe(engine, OSSYS_TABLES)
+        finally:
+            engine.dispose()
+    else:
+        probe = file_probe(inputs.files)
+    return CacheKey(
+        kind="model",
+        source=redact(url),
+        selection=tuple(sorted(settings.items("model.modules"), key=str.casefold)),
+        toggles=settings.subset("model", "naming"),
+        probe=probe,
+    )
+
+
+def summary(model: Model, warnings: list[Finding] | None, target: Path, settings: Settings) -> str:
+    """Entities and attributes per module; the warnings (None: reused, not rebuilt)."""
     source = settings.text("model.from_file") or redact(settings.text("source.url"))
     entities = sum(len(m.entities) for m in model.modules)
     attributes = sum(len(e.attributes) for m in model.modules for e in m.entities)
@@ -105,5 +141,12 @@ def summary(model: Model, warnings: list[Finding], target: Path, settings: Setti
         count = sum(len(e.attributes) for e in module.entities)
         lines.append(f"  {module.name:<24} {len(module.entities):>8} {count:>10}")
     lines.append(f"  {'total':<24} {entities:>8} {attributes:>10}")
-    lines.append(f"  warnings: {len(warnings)}; wrote {target}")
+    if warnings is None:
+        lines.append(f"  model reused from the cache; wrote {target}")
+        return "\n".join(lines)
+    lines += [
+        f"  warning: {w.path}: {w.message}" for w in warnings if "auto-index" not in w.message
+    ]
+    auto = sum(1 for w in warnings if "auto-index" in w.message)
+    lines.append(f"  warnings: {len(warnings)} ({auto} platform auto-indexes); wrote {target}")
     return "\n".join(lines)
