@@ -24,7 +24,7 @@ def task_profile() -> dict[str, object]:
         "targets": [str(out("profile.parquet")), str(out("profile-summary.json"))],
         "uptodate": [
             source_uptodate(config),
-            config_changed(fingerprint(config.subset("source", "profile", "cache"))),
+            config_changed(fingerprint(config.subset("source", "profile"))),
         ],
         "verbosity": 2,
         "clean": True,

@@ -55,3 +55,11 @@ def test_every_task_has_a_doc_line_and_appears_in_the_docs() -> None:
         name, _, doc = line.partition(" ")
         assert doc.strip(), f"task {name} has no docstring"
         assert f"`{name}`" in docs, f"task {name} is not described in docs/"
+
+
+def test_every_profile_column_is_documented() -> None:
+    from osddl.profile.store import COLUMNS
+
+    artifacts = (ROOT / "docs/artifacts.md").read_text(encoding="utf-8")
+    for name, _ in COLUMNS:
+        assert f"`{name}`" in artifacts, f"profile column {name} missing from docs/artifacts.md"

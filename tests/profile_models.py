@@ -1,0 +1,168 @@
+"""A tiny parent/child model built in code, for profiling tests on any engine."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from osddl.model.contract import (
+    DEFAULT_INDEX_OPTIONS,
+    Attribute,
+    Entity,
+    Index,
+    IndexColumn,
+    Model,
+    Module,
+    OnDisk,
+    Reference,
+    Source,
+)
+
+
+def _disk(sql_type: str, nullable: bool) -> OnDisk:
+    return OnDisk(
+        sql_type=sql_type,
+        length=None,
+        precision=None,
+        scale=None,
+        is_nullable=nullable,
+        is_identity=False,
+        identity_seed=None,
+        identity_increment=None,
+        is_computed=False,
+        computed_definition=None,
+        default_name=None,
+        default_definition=None,
+        collation=None,
+    )
+
+
+def _attr(name: str, identifier: bool = False, reference: Reference | None = None) -> Attribute:
+    return Attribute(
+        name=name,
+        physical_name=name.upper(),
+        emitted_name=name,
+        data_type="Integer",
+        sql_type="int",
+        length=None,
+        precision=None,
+        scale=None,
+        default=None,
+        is_mandatory=identifier,
+        is_identifier=identifier,
+        is_auto_number=False,
+        is_active=True,
+        present_but_inactive=False,
+        original_name=None,
+        external_db_type=None,
+        description=None,
+        reference=reference,
+        on_disk=_disk("int", not identifier),
+    )
+
+
+def _pk(table: str, column: str) -> Index:
+    return Index(
+        name=f"PK_{table}",
+        kind="PK",
+        is_unique=True,
+        is_platform_auto=False,
+        is_disabled=False,
+        filter=None,
+        options=DEFAULT_INDEX_OPTIONS,
+        columns=[IndexColumn(attribute="Id", column=column, direction="ASC", is_included=False)],
+    )
+
+
+def _unique(table: str, attrs: list[str]) -> Index:
+    return Index(
+        name=f"UIX_{table}_{'_'.join(attrs)}",
+        kind="UIX",
+        is_unique=True,
+        is_platform_auto=False,
+        is_disabled=False,
+        filter=None,
+        options=DEFAULT_INDEX_OPTIONS,
+        columns=[
+            IndexColumn(attribute=a, column=a.upper(), direction="ASC", is_included=False)
+            for a in attrs
+        ],
+    )
+
+
+def parent_child_model() -> Model:
+    """Parent(Id); Child(Id, ParentId → Parent (Ignore, no FK), A, B); unique (A) and (A, B)."""
+    ref = Reference(
+        module="M",
+        entity="Parent",
+        physical_name="PARENT",
+        schema="dbo",
+        delete_rule="Ignore",
+        has_db_constraint=False,
+        constraint_name=None,
+        is_trusted=None,
+    )
+    parent = Entity(
+        name="Parent",
+        physical_name="PARENT",
+        emitted_name="Parent",
+        schema="dbo",
+        catalog=None,
+        ss_key=None,
+        is_static=False,
+        is_external=False,
+        is_active=True,
+        description=None,
+        attributes=[_attr("Id", True)],
+        indexes=[_pk("PARENT", "ID")],
+    )
+    child = Entity(
+        name="Child",
+        physical_name="CHILD",
+        emitted_name="Child",
+        schema="dbo",
+        catalog=None,
+        ss_key=None,
+        is_static=False,
+        is_external=False,
+        is_active=True,
+        description=None,
+        attributes=[_attr("Id", True), _attr("ParentId", reference=ref), _attr("A"), _attr("B")],
+        indexes=[_pk("CHILD", "ID"), _unique("CHILD", ["A"]), _unique("CHILD", ["A", "B"])],
+    )
+    return Model(
+        schema_version="osddl.model/1",
+        source=Source(engine="test", database=None),
+        modules=[
+            Module(name="M", ss_key=None, is_system=False, is_active=True, entities=[parent, child])
+        ],
+    )
+
+
+def create_tables(
+    engine: sa.Engine,
+    parents: list[int],
+    children: list[tuple[int, int | None, int | None, int | None]],
+) -> None:
+    """(Re)create PARENT and CHILD with the given rows (no constraints besides the keys)."""
+    meta = sa.MetaData()
+    parent = sa.Table(
+        "PARENT", meta, sa.Column("ID", sa.Integer, primary_key=True, autoincrement=False)
+    )
+    child = sa.Table(
+        "CHILD",
+        meta,
+        sa.Column("ID", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("PARENTID", sa.Integer),
+        sa.Column("A", sa.Integer),
+        sa.Column("B", sa.Integer),
+    )
+    with engine.begin() as connection:
+        meta.drop_all(connection)
+        meta.create_all(connection)
+        if parents:
+            connection.execute(parent.insert(), [{"ID": p} for p in parents])
+        if children:
+            connection.execute(
+                child.insert(),
+                [{"ID": i, "PARENTID": p, "A": a, "B": b} for i, p, a, b in children],
+            )
