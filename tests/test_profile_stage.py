@@ -144,3 +144,40 @@ def test_changed_source_evicts_and_size_cap_applies(workdir: Path) -> None:
     assert [r for e, r in reasons if e == old_model] == ["source changed"]
     assert any(r == "size cap" for _, r in reasons)
     assert not old & entries(workdir)
+
+
+def test_postgres_source_is_probed_reused_and_reprofiled(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlalchemy as sa
+
+    from fixtures.demo import build_demo_into
+
+    engine = sa.create_engine(postgres_url)
+    build_demo_into(engine)
+    engine.dispose()
+    settings = load_settings(
+        None, environ={"OSDDL_SOURCE_URL": postgres_url, "OSDDL_CACHE_DIR": str(tmp_path / "cache")}
+    )
+    out = tmp_path / "out"
+
+    def run() -> str:
+        extract_to_file(settings, out / "model.json")
+        profile_to_files(
+            settings, out / "model.json", out / "profile.parquet", out / "profile-summary.json"
+        )
+        return capsys.readouterr().out
+
+    assert "reused cache entry" not in run()
+    assert run().count("reused cache entry") == 2  # model and profile, source unchanged
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            'UPDATE "OSUSR_HRM_EMPLOYEE" SET "FIRSTNAME" = NULL '
+            'WHERE "ID" = (SELECT MIN("ID") FROM "OSUSR_HRM_EMPLOYEE")'
+        )
+    engine.dispose()
+    third = run()
+    assert "profile: reused cache entry" not in third
+    evidence = {(e.table, e.name): e for e in read_profile(out / "profile.parquet")}
+    assert evidence[("OSUSR_HRM_EMPLOYEE", "FIRSTNAME")].null_count == 1
