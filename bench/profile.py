@@ -274,6 +274,9 @@ def main() -> None:
         )
         if last["statuses"] != ["succeeded"]:
             print(f"  {kind}: evidence statuses {last['statuses']}")
+    for kind in KINDS:
+        runs = ", ".join(f"{r['seconds']:.2f}" for r in results[kind])
+        print(f"  {kind.replace('_', ' ')} runs (s): {runs}")
     print(
         f"goal: profile <= {GOAL:.0f}x one COUNT scan (median of {ROUNDS} alternating runs each); "
         f"statements: all sent through the engine, 'on table' = those reading {TABLE}"

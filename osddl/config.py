@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class Key:
     default: Any
     doc: str
     choices: tuple[str, ...] = ()
+    bounds: tuple[float, float] | None = None  # inclusive range of a number
 
     @property
     def env(self) -> str:
@@ -125,6 +127,70 @@ KEYS: tuple[Key, ...] = (
         "Extra unique candidates: `Module::Entity.Attribute` or `Module::Entity.A+B`.",
     ),
     Key(
+        "policy.mode",
+        "choice",
+        "evidence-gated",
+        "How far to tighten: only what the database enforces, what the evidence proves, or "
+        "what the logical model implies (with remediation).",
+        ("cautious", "evidence-gated", "aggressive"),
+    ),
+    Key(
+        "policy.null_budget",
+        "float",
+        0.0,
+        "Fraction of rows that may be NULL and still get NOT NULL (with a back-fill); 0 to 1.",
+        bounds=(0.0, 1.0),
+    ),
+    Key(
+        "policy.accept_sampled_evidence",
+        "bool",
+        False,
+        "Treat evidence from a sample (large tables) as proof.",
+    ),
+    Key(
+        "policy.keep_nullable",
+        "list",
+        [],
+        "Attributes (`Module::Entity.Attribute`) never made NOT NULL by the policy.",
+    ),
+    Key(
+        "policy.force_not_null",
+        "list",
+        [],
+        "Attributes made NOT NULL in every mode (with a back-fill when they hold NULLs).",
+    ),
+    Key(
+        "policy.sentinels",
+        "map",
+        {},
+        "Back-fill values per type family (`text`, `number`, `bit`, `date`, `time`, `datetime`, "
+        "`guid`, `binary`) for NULL remediation; a column default wins.",
+    ),
+    Key(
+        "foreign_keys.enable_creation",
+        "bool",
+        True,
+        "Create FKs the evidence allows; false keeps only the existing ones.",
+    ),
+    Key(
+        "foreign_keys.enforce_ignore_rule",
+        "bool",
+        False,
+        "Also create FKs for `Ignore` references that have no orphans.",
+    ),
+    Key(
+        "foreign_keys.allow_cross_schema",
+        "bool",
+        False,
+        "Allow FKs whose target is in another schema.",
+    ),
+    Key(
+        "foreign_keys.allow_cross_catalog",
+        "bool",
+        False,
+        "Allow FKs whose target is in another database (catalog).",
+    ),
+    Key(
         "naming.tables",
         "choice",
         "logical",
@@ -195,6 +261,11 @@ def closest(name: str, candidates: list[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
+def _loose(text: str) -> str:
+    """Choices match ignoring case, spaces, '-' and '_': `EvidenceGated` = `evidence-gated`."""
+    return re.sub(r"[\s_-]", "", text).lower()
+
+
 def _coerce(key: Key, raw: Any, where: str) -> Any:
     """Convert a TOML or environment value to the key's kind, or raise an InputError."""
 
@@ -217,9 +288,12 @@ def _coerce(key: Key, raw: Any, where: str) -> Any:
             raise bad("an integer") from None
     if key.kind == "float":
         try:
-            return float(raw)
+            number = float(raw)
         except (TypeError, ValueError):
             raise bad("a number") from None
+        if key.bounds and not key.bounds[0] <= number <= key.bounds[1]:
+            raise bad(f"a number from {key.bounds[0]} to {key.bounds[1]}")
+        return number
     if key.kind == "list":
         if isinstance(raw, str):
             return [part.strip() for part in raw.split(",") if part.strip()]
@@ -236,10 +310,11 @@ def _coerce(key: Key, raw: Any, where: str) -> Any:
             return dict(raw)
         raise bad("a table of strings")
     if key.kind == "choice":
-        text = str(raw).strip().lower()
-        if text not in key.choices:
+        wanted = _loose(str(raw))
+        match = next((c for c in key.choices if _loose(c) == wanted), None)
+        if match is None:
             raise bad("one of " + ", ".join(key.choices))
-        return text
+        return match
     if not isinstance(raw, str):
         raise bad("a string")
     return raw

@@ -82,8 +82,8 @@ def _candidates(model: Model, wanted: Sequence[str]) -> dict[tuple[str, str], li
             key = f"{owner}.{name}".casefold()
             if key not in attrs:
                 raise InputError(
-                    f"profile.unique_candidates[{k}]: {item!r} names no attribute of the model"
-                    f"{closest(key, list(attrs))}; expected Module::Entity.Attribute[+Attribute]"
+                    f"profile.unique_candidates[{k}]: {item!r} names no attribute of the model; "
+                    f"expected Module::Entity.Attribute[+Attribute]{closest(key, list(attrs))}"
                 )
             chosen.append(attrs[key])
         module, entity = chosen[0][0], chosen[0][1]

@@ -1,0 +1,1 @@
+"""The tightening policy: (model, profile, options) → decisions. Pure; no I/O."""
