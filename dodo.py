@@ -3,6 +3,7 @@
 from tasks.docs import task_docs
 from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
+from tasks.policy import task_decide
 from tasks.profile import task_profile
 
 DOIT_CONFIG = {
@@ -15,6 +16,7 @@ DOIT_CONFIG = {
 
 __all__ = [
     "DOIT_CONFIG",
+    "task_decide",
     "task_demo_db",
     "task_docs",
     "task_extract_model",

@@ -251,6 +251,15 @@ class Settings:
         """The values under the given sections, e.g. for doit's `config_changed`."""
         return {n: s.value for n, s in sorted(self._values.items()) if n.startswith(prefixes)}
 
+    def overridden(self, values: Mapping[str, Any]) -> Settings:
+        """A copy with command-line values (e.g. a doit task parameter) applied and checked."""
+        merged = dict(self._values)
+        for name, raw in values.items():
+            if name not in KEYS_BY_NAME:
+                raise _unknown(name, "command line")
+            merged[name] = Setting(_coerce(KEYS_BY_NAME[name], raw, f"--{name}"), "cli")
+        return Settings(merged, self.config_path)
+
     def provenance(self) -> dict[str, dict[str, Any]]:
         return {n: {"value": s.value, "source": s.source} for n, s in sorted(self._values.items())}
 

@@ -48,14 +48,15 @@ def source_uptodate(config: Settings) -> bool:
 
 
 def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a library function; an OsddlError becomes a one-line failure, not a traceback."""
+    """Run a library function; an OsddlError becomes a one-line failure, not a traceback.
+    A dict result is kept by doit as the task's values (read by up-to-date checks)."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            function(*args, **kwargs)
+            result = function(*args, **kwargs)
         except OsddlError as exc:
             return TaskFailed(str(exc))
-        return None
+        return result if isinstance(result, dict) else None
 
     return run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,3 +35,16 @@ def table_name(
 
 def column_name(attribute: str, physical: str, options: NamingOptions) -> str:
     return physical if options.columns == "physical" else attribute
+
+
+MAX_NAME = 128
+
+
+def constraint_name(prefix: str, *parts: str) -> str:
+    """`PK_<Table>`, `FK_<Table>_<RefTable>_<Column>`, ...: at most 128 characters; a longer name is
+    cut and ends with a short hash of the full name, so it stays unique and stable."""
+    name = "_".join([prefix, *parts])
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: MAX_NAME - 9]}_{digest}"
