@@ -119,6 +119,12 @@ KEYS: tuple[Key, ...] = (
         100_000,
         "Rows in a sample: the first rows in primary-key order (deterministic).",
     ),
+    Key(
+        "profile.distinct_threshold",
+        "int",
+        100_000,
+        "Exact distinct counts only for tables up to this many rows (the pass is costly).",
+    ),
     Key("profile.parallel_tables", "int", 2, "Tables profiled at the same time."),
     Key(
         "profile.unique_candidates",

@@ -7,10 +7,16 @@ from osddl.model.store import SCHEMA_FILE
 
 
 def task_docs() -> dict[str, object]:
-    """Regenerate docs/configuration.md's settings table and docs/schemas/*.json from the code."""
+    """Regenerate the generated tables in docs/ (settings, policy) and docs/schemas/*.json."""
     return {
         "actions": [write_docs],
-        "file_dep": ["osddl/config.py", "osddl/model/contract.py", "osddl/model/codec.py"],
+        "file_dep": [
+            "osddl/config.py",
+            "osddl/model/contract.py",
+            "osddl/model/codec.py",
+            "osddl/policy/matrix.py",
+            "osddl/policy/rationale.py",
+        ],
         "targets": [str(SCHEMA_FILE)],
         "uptodate": [lambda: False],
         "verbosity": 1,

@@ -32,6 +32,7 @@ Progress = Callable[[int, int, str], None]
 class ProfileOptions:
     timeout_seconds: float = 60.0
     sample_threshold: int = 1_000_000
+    distinct_threshold: int = 100_000
     sample_size: int = 100_000
     parallel_tables: int = 2
     unique_candidates: tuple[str, ...] = ()
@@ -106,13 +107,17 @@ def _column_evidence(probe: _Probe, plan: TablePlan, schema: str | None) -> list
 def _distinct_counts(
     probe: _Probe, plan: TablePlan, schema: str | None, found: list[Evidence]
 ) -> None:
-    """Exact distinct counts, only for tables under the sampling threshold."""
+    """Exact distinct counts, only for tables up to `distinct_threshold` rows (a costly pass)."""
     countable = [c.column for c in plan.columns if c.distinct_countable]
     row_count = found[0].row_count if found else None
-    if not countable or row_count is None or row_count > probe.options.sample_threshold:
+    if not countable or row_count is None or row_count > probe.options.distinct_threshold:
         return
     table = queries.table_clause(plan.table, countable, schema)
-    rows, _, _ = probe.rows(queries.distinct_scan(table, countable))
+    rows, status, message = probe.rows(queries.distinct_scan(table, countable))
+    if rows is None:
+        for evidence in found:
+            evidence.message = f"distinct count: {status} ({message})"
+        return
     if rows:
         by_column = dict(zip(countable, rows[0], strict=True))
         for evidence in found:

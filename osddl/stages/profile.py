@@ -23,6 +23,7 @@ def profile_options(settings: Settings) -> ProfileOptions:
         timeout_seconds=settings["profile.timeout_seconds"],
         sample_threshold=settings["profile.sample_threshold"],
         sample_size=settings["profile.sample_size"],
+        distinct_threshold=settings["profile.distinct_threshold"],
         parallel_tables=settings["profile.parallel_tables"],
         unique_candidates=tuple(settings.items("profile.unique_candidates")),
     )
