@@ -346,8 +346,8 @@ def check_overrides(model: Model, options: PolicyOptions) -> PolicyOptions:
             if item.casefold() not in known:
                 hint = closest(item, sorted(known.values()))
                 raise InputError(
-                    f"{setting}[{k}]: {item!r} names no attribute of the model"
-                    f"{hint}; expected Module::Entity.Attribute"
+                    f"{setting}[{k}]: {item!r} names no attribute of the model; "
+                    f"expected Module::Entity.Attribute{hint}"
                 )
     return PolicyOptions(
         **{

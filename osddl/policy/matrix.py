@@ -65,7 +65,7 @@ MATRIX: tuple[Row, ...] = (
         "remediate",
         "remediate",
         "remediate",
-        ("OVERRIDE_FORCED", "REMEDIATION_REQUIRED"),
+        ("OVERRIDE_FORCED",),
     ),
     Row(
         "not_null",
@@ -92,7 +92,7 @@ MATRIX: tuple[Row, ...] = (
         "keep",
         "remediate",
         "remediate",
-        ("NULL_BUDGET_USED", "REMEDIATION_REQUIRED"),
+        ("NULL_BUDGET_USED",),
     ),
     Row(
         "not_null",

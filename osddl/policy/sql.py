@@ -130,25 +130,25 @@ def orphan_fixes(decisions: Decisions, model: Model) -> str:
     )
 
 
-def _not_null(d: ColumnDecision, lookup: _Lookup) -> str | None:
+def _not_null(d: ColumnDecision, lookup: _Lookup) -> list[str]:
     if not d.make_not_null or d.signal in ("pk", "physical"):
-        return None
+        return []
     attribute = lookup.attribute(d.place, d.column)
-    return (
+    return [
         f"ALTER TABLE {_table(d.place)} ALTER COLUMN {quote(d.column)} "
         f"{attribute.sql_type} NOT NULL"
-    )
+    ]
 
 
-def _unique(d: UniqueDecision, lookup: _Lookup) -> str | None:
+def _unique(d: UniqueDecision, lookup: _Lookup) -> list[str]:
     if not d.enforce_unique or d.signal == "existing":
-        return None
+        return []
     table = lookup.emitted(d.place.schema, d.place.table)
     entity = lookup.entity(d.place)
     names = {a.physical_name.casefold(): a.emitted_name for a in entity.attributes}
     name = constraint_name("UIX", table, *(names.get(c.casefold(), c) for c in d.columns))
     keys = ", ".join(f"{quote(c)} ASC" for c in d.columns)
-    return f"CREATE UNIQUE NONCLUSTERED INDEX {quote(name)} ON {_table(d.place)} ({keys})"
+    return [f"CREATE UNIQUE NONCLUSTERED INDEX {quote(name)} ON {_table(d.place)} ({keys})"]
 
 
 ACTIONS = {
@@ -159,40 +159,43 @@ ACTIONS = {
 }
 
 
-def _foreign_key(d: ReferenceDecision, lookup: _Lookup) -> str | None:
-    if not d.create_fk:
-        return None
-    if d.existing_constraint is not None:
-        if d.signal == "existing_untrusted_clean" or d.requires_remediation:
-            return (
-                f"ALTER TABLE {_table(d.place)} WITH CHECK CHECK CONSTRAINT "
-                f"{quote(d.existing_constraint)}"
-            )
-        return None
+def _foreign_key(d: ReferenceDecision, lookup: _Lookup) -> list[str]:
+    """Create the FK with a check of existing rows; an untrusted one is dropped and re-created
+    (same effect as `WITH CHECK CHECK CONSTRAINT`, in syntax every T-SQL parser accepts)."""
+    if not d.create_fk or (d.existing_constraint is not None and not d.with_check):
+        return []
+    if d.existing_constraint is not None and d.signal == "existing_trusted":
+        return []
     column = lookup.attribute(d.place, d.column).emitted_name
-    name = constraint_name(
+    name = d.existing_constraint or constraint_name(
         "FK",
         lookup.emitted(d.place.schema, d.place.table),
         lookup.emitted(d.referenced_schema, d.referenced_table),
         column,
     )
-    return (
-        f"ALTER TABLE {_table(d.place)} WITH CHECK ADD CONSTRAINT {quote(name)} FOREIGN KEY "
-        f"({quote(d.column)}) REFERENCES "
-        f"{qualified(d.referenced_schema, d.referenced_table)} "
-        f"({quote(d.referenced_column or 'Id')}){ACTIONS[d.on_delete]}"
+    drop = (
+        [f"ALTER TABLE {_table(d.place)} DROP CONSTRAINT {quote(name)}"]
+        if d.existing_constraint
+        else []
     )
+    return [
+        *drop,
+        f"ALTER TABLE {_table(d.place)} WITH CHECK ADD CONSTRAINT {quote(name)} "
+        f"FOREIGN KEY ({quote(d.column)}) REFERENCES "
+        f"{qualified(d.referenced_schema, d.referenced_table)} "
+        f"({quote(d.referenced_column or 'Id')}){ACTIONS[d.on_delete]}",
+    ]
 
 
 def suggestions(decisions: Decisions, model: Model, remediation: bool) -> str:
     """ALTER statements that tighten the existing database in place (safe or after remediation)."""
     lookup = _Lookup(model)
-    candidates = [
+    candidates: list[tuple[bool, list[str]]] = [
         *((d.requires_remediation, _not_null(d, lookup)) for d in decisions.columns),
         *((d.requires_remediation, _unique(d, lookup)) for d in decisions.uniques),
         *((d.requires_remediation, _foreign_key(d, lookup)) for d in decisions.references),
     ]
-    statements = [s for needs, s in candidates if s is not None and needs == remediation]
+    statements = [s for needs, group in candidates if needs == remediation for s in group]
     title = (
         "Tightening that needs the remediation pack first (out/ssdt/Remediation/)."
         if remediation

@@ -1,0 +1,156 @@
+"""The decide stage on the demo: nested modes, provenance, outputs that parse, doit --mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from fixtures.demo import build_demo
+from osddl.config import load_settings
+from osddl.stages.decide import DecideOutputs, decide_to_files
+from osddl.stages.model import extract_to_file
+from osddl.stages.profile import profile_to_files
+
+ROOT = Path(__file__).resolve().parents[1]
+CANDIDATES = "Sales::Customer.Email,Catalog::Product.Sku"
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("decide")
+    build_demo(folder)
+    settings = load_settings(None, environ=env(folder))
+    extract_to_file(settings, folder / "out/model.json")
+    profile_to_files(
+        settings,
+        folder / "out/model.json",
+        folder / "out/profile.parquet",
+        folder / "out/profile-summary.json",
+    )
+    return folder
+
+
+def env(folder: Path, **extra: str) -> dict[str, str]:
+    return {
+        "OSDDL_SOURCE_URL": f"sqlite:///{folder / 'qa.sqlite'}",
+        "OSDDL_OUTPUT_DIR": str(folder / "out"),
+        "OSDDL_CACHE_DIR": str(folder / "cache"),
+        "OSDDL_PROFILE_UNIQUE_CANDIDATES": CANDIDATES,
+        **extra,
+    }
+
+
+def run_decide(folder: Path, target: Path, mode: str | None = None, **extra: str) -> dict:  # type: ignore[type-arg]
+    settings = load_settings(None, environ=env(folder, **extra))
+    decide_to_files(
+        settings,
+        folder / "out/model.json",
+        folder / "out/profile.parquet",
+        DecideOutputs(target),
+        mode,
+    )
+    return json.loads((target / "decisions.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def constraint_sets(document: dict) -> dict[str, set[str]]:  # type: ignore[type-arg]
+    return {
+        "notNull": {c["physical"] for c in document["columns"] if c["makeNotNull"]},
+        "unique": {u["physical"] for u in document["uniqueIndexes"] if u["enforceUnique"]},
+        "fk": {r["physical"] for r in document["references"] if r["createFk"]},
+    }
+
+
+def test_modes_give_nested_constraint_sets(demo_out: Path, tmp_path: Path) -> None:
+    found = {}
+    for spelling, mode in (
+        ("CAUTIOUS", "cautious"),
+        ("EvidenceGated", "evidence-gated"),
+        ("aggressive", "aggressive"),
+    ):
+        document = run_decide(demo_out, tmp_path / mode, OSDDL_POLICY_MODE=spelling)
+        assert document["mode"] == mode
+        assert document["options"]["policy.mode"] == {"value": mode, "source": "env"}
+        found[mode] = constraint_sets(document)
+    for kind in ("notNull", "unique", "fk"):
+        assert found["cautious"][kind] <= found["evidence-gated"][kind] <= found["aggressive"][kind]
+    assert found["cautious"]["notNull"] < found["evidence-gated"]["notNull"]
+    assert found["evidence-gated"]["unique"] < found["aggressive"]["unique"]  # Customer.Email
+
+
+def test_demo_worked_cases(demo_out: Path, tmp_path: Path) -> None:
+    gated = run_decide(demo_out, tmp_path / "g")
+    aggressive = run_decide(demo_out, tmp_path / "a", mode="aggressive")
+
+    def column(document: dict, physical: str) -> dict:  # type: ignore[type-arg]
+        return next(c for c in document["columns"] if c["physical"] == physical)
+
+    hire = "dbo.OSUSR_HRM_EMPLOYEE.HIREDATE"  # mandatory, nullable, has NULLs
+    assert not column(gated, hire)["makeNotNull"]
+    assert "DATA_HAS_NULLS" in column(gated, hire)["rationales"]
+    assert column(aggressive, hire)["requiresRemediation"]
+    first = "dbo.OSUSR_HRM_EMPLOYEE.FIRSTNAME"  # mandatory, nullable, no NULLs
+    assert column(gated, first)["makeNotNull"] and not column(gated, first)["requiresRemediation"]
+    ignore = next(
+        r for r in gated["references"] if r["physical"] == "dbo.OSUSR_SAL_CUSTOMER.ACCOUNTMANAGERID"
+    )
+    assert not ignore["createFk"] and "DELETE_RULE_IGNORE" in ignore["rationales"]
+    email = next(u for u in aggressive["uniqueIndexes"] if "Customer.Email" in u["index"])
+    assert email["enforceUnique"] and email["requiresRemediation"]
+    report = json.loads((tmp_path / "a/decision-report.json").read_text(encoding="utf-8"))
+    assert report["topRisks"] and report["topRisks"][0]["rows"] >= report["topRisks"][-1]["rows"]
+
+
+def test_outputs_are_deterministic_and_parse(demo_out: Path, tmp_path: Path) -> None:
+    run_decide(demo_out, tmp_path / "one", mode="aggressive")
+    run_decide(demo_out, tmp_path / "two", mode="aggressive")
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.*"))
+    assert len(files) == 7
+    for name in files:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+        if name.suffix == ".sql":
+            for statement in sqlglot.parse((tmp_path / "one" / name).read_text(), read="tsql"):
+                assert statement is None or not isinstance(statement, exp.Command)
+
+
+def doit(folder: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"), "--dir", str(folder), *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env(folder, **extra)},
+    )
+
+
+def test_doit_mode_parameter_and_bad_input(demo_out: Path, tmp_path: Path) -> None:
+    for name in ("qa.sqlite", "qa_billing.sqlite"):
+        shutil.copy(demo_out / name, tmp_path / name)
+    assert doit(tmp_path, "decide").returncode == 0
+    assert "-- decide" in doit(tmp_path, "decide").stdout
+    aggressive = doit(tmp_path, "decide", "--mode", "aggressive")
+    assert ".  decide" in aggressive.stdout and "policy.mode = 'aggressive' (from cli)" in (
+        aggressive.stdout
+    )
+    document = json.loads((tmp_path / "out/decisions.json").read_text(encoding="utf-8"))
+    assert document["options"]["policy.mode"] == {"value": "aggressive", "source": "cli"}
+    assert ".  decide" in doit(tmp_path, "decide").stdout  # back to the configured mode
+    bad_mode = doit(tmp_path, "decide", "--mode", "reckless")
+    assert bad_mode.returncode != 0 and "Traceback" not in bad_mode.stdout + bad_mode.stderr
+    assert (
+        "'reckless' is not valid for policy.mode; expected one of cautious, evidence-gated, "
+        "aggressive"
+    ) in bad_mode.stdout + bad_mode.stderr
+    bad_budget = doit(tmp_path, "decide", OSDDL_POLICY_NULL_BUDGET="1.5")
+    assert bad_budget.returncode == 2
+    assert bad_budget.stderr.strip() == (
+        "osddl: OSDDL_POLICY_NULL_BUDGET: '1.5' is not valid for policy.null_budget; expected a "
+        "number from 0.0 to 1.0"
+    )
