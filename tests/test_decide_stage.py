@@ -154,3 +154,15 @@ def test_doit_mode_parameter_and_bad_input(demo_out: Path, tmp_path: Path) -> No
         "osddl: OSDDL_POLICY_NULL_BUDGET: '1.5' is not valid for policy.null_budget; expected a "
         "number from 0.0 to 1.0"
     )
+
+
+def test_every_decisions_field_is_documented(demo_out: Path, tmp_path: Path) -> None:
+    document = run_decide(demo_out, tmp_path / "d", mode="aggressive")
+    report = json.loads((tmp_path / "d/decision-report.json").read_text(encoding="utf-8"))
+    docs = (ROOT / "docs/policy.md").read_text(encoding="utf-8")
+    keys = set(document) | set(report) | set(document["counts"])
+    for section in ("columns", "uniqueIndexes", "references"):
+        keys |= set(document[section][0])
+    keys |= set(report["modules"][0])
+    missing = sorted(k for k in keys if f"`{k}`" not in docs)
+    assert not missing, f"undocumented in docs/policy.md: {missing}"
