@@ -1,10 +1,12 @@
 """osddl task graph: `doit list` is the operator's menu. Task logic lives in tasks/ and osddl/."""
 
+from tasks.compare import task_dmm_compare
 from tasks.docs import task_docs
 from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
 from tasks.policy import task_decide
 from tasks.profile import task_profile
+from tasks.ssdt import task_ssdt, task_static_data
 
 DOIT_CONFIG = {
     "check_file_uptodate": "md5",
@@ -18,8 +20,11 @@ __all__ = [
     "DOIT_CONFIG",
     "task_decide",
     "task_demo_db",
+    "task_dmm_compare",
     "task_docs",
     "task_extract_model",
     "task_full_export",
     "task_profile",
+    "task_ssdt",
+    "task_static_data",
 ]

@@ -196,6 +196,33 @@ KEYS: tuple[Key, ...] = (
         False,
         "Allow FKs whose target is in another database (catalog).",
     ),
+    Key("ssdt.project_name", "str", "OutSystemsModel", "Name of the emitted .sqlproj."),
+    Key(
+        "ssdt.seed_mode",
+        "choice",
+        "merge",
+        "Static entity seeds: `merge` (insert/update) or `authoritative` (also delete rows that "
+        "are not in the model).",
+        ("merge", "authoritative"),
+    ),
+    Key(
+        "ssdt.include_platform_auto_indexes",
+        "bool",
+        False,
+        "Emit the platform's non-unique auto-indexes (`OSIDX_*` on reference columns).",
+    ),
+    Key(
+        "ssdt.database_collation",
+        "str",
+        "SQL_Latin1_General_CP1_CI_AS",
+        "The target database's default collation: columns with another one get COLLATE.",
+    ),
+    Key(
+        "ssdt.include_users_table",
+        "bool",
+        False,
+        "Emit the platform table `ossys_User` too (UAT's platform already has it).",
+    ),
     Key(
         "naming.tables",
         "choice",

@@ -1,14 +1,30 @@
 """The one place that knows T-SQL syntax: identifier quoting, literals, statement scripts.
 
 Every SQL artifact goes through these functions; nothing else builds SQL text by hand.
+
+Literals for data scripts (spec 04, "DynamicData INSERT scripts") are rendered in two steps:
+`normalise` turns whatever a reader produced (Arrow, SQLite text, Python objects) into one canonical
+Python value per column type, and the renderer prints that value. `parse_literal` reads a rendered
+literal back with sqlglot's T-SQL parser, so tests can prove `parse_literal(literal(v, t), t) ==
+normalise(v, t)` without trusting the renderer's own code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
-from collections.abc import Iterable
+import reprlib
+import uuid
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import NamedTuple
+
+import sqlglot
+from sqlglot import exp
 
 from osddl.errors import InputError
+from osddl.model.sqltype import SQLSERVER_TYPES, SqlType
 
 # Type family of a SQL Server type name, for back-fill sentinels and literal rendering.
 FAMILIES: dict[str, str] = {
@@ -59,6 +75,105 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _HEX = re.compile(r"^0x[0-9A-Fa-f]*$")
 
 
+# How a value of each SQL Server type is rendered and read back. rowversion/timestamp (server-set)
+# and sql_variant (no single literal form) have no data literal on purpose.
+_KINDS: dict[str, str] = {
+    "bit": "bit",
+    "tinyint": "integer",
+    "smallint": "integer",
+    "int": "integer",
+    "bigint": "integer",
+    "decimal": "exact",
+    "numeric": "exact",
+    "money": "exact",
+    "smallmoney": "exact",
+    "float": "approximate",
+    "real": "approximate",
+    "char": "ansi",
+    "varchar": "ansi",
+    "text": "ansi",
+    "nchar": "unicode",
+    "nvarchar": "unicode",
+    "ntext": "unicode",
+    "xml": "unicode",
+    "sysname": "unicode",
+    "binary": "binary",
+    "varbinary": "binary",
+    "image": "binary",
+    "uniqueidentifier": "guid",
+    "date": "date",
+    "time": "time",
+    "datetime": "datetime",
+    "smalldatetime": "datetime",
+    "datetime2": "datetime2",
+    "datetimeoffset": "datetimeoffset",
+}
+
+# Value ranges of the integer types: out-of-range values fail here, not halfway through a load.
+_INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "tinyint": (0, 255),
+    "smallint": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+}
+
+# (precision, scale) when the type name carries none: SQL Server's own defaults.
+_EXACT_DEFAULTS: dict[str, tuple[int, int]] = {
+    "decimal": (18, 0),
+    "numeric": (18, 0),
+    "money": (19, 4),
+    "smallmoney": (10, 4),
+}
+
+# Wide enough for decimal(38, s) and half away from zero, as SQL Server rounds on conversion.
+_EXACT_CONTEXT = Context(prec=100, rounding=ROUND_HALF_UP)
+
+# Text spellings of bit values that SQL Server itself converts.
+_BIT_WORDS: dict[str, int] = {"0": 0, "1": 1, "false": 0, "true": 1}
+
+
+class _TextStyle(NamedTuple):
+    quote: str  # opening of a literal
+    char: str  # function for one escaped character below 0x80
+    max_type: str  # the first operand of a concatenation, so it never truncates at 4000/8000
+
+
+_TEXT_STYLES: dict[str, _TextStyle] = {
+    "ansi": _TextStyle("'", "CHAR", "varchar(max)"),
+    "unicode": _TextStyle("N'", "NCHAR", "nvarchar(max)"),
+}
+
+# Where a string literal is cut: control characters (sqlcmd reads lines, GO ends a batch), the
+# other characters Python's str.splitlines() breaks on (U+0085, U+2028, U+2029), lone surrogates
+# (not encodable as UTF-8), and between `$` and `(` (sqlcmd substitutes `$(var)` inside literals).
+_CUTS = re.compile("[\x00-\x1f\x85\u2028\u2029\ud800-\udfff]|(?<=\\$)(?=\\()")
+
+
+class _Shape(NamedTuple):
+    day: bool  # the literal starts with YYYY-MM-DD
+    digits: int | None  # fractional second digits of hh:mm:ss.f..., None for no clock
+    offset: bool  # the literal ends with +hh:mm
+
+
+# Spec 04: ISO 8601 with `T`, which SQL Server reads the same under any SET LANGUAGE/DATEFORMAT.
+_SHAPES: dict[str, _Shape] = {
+    "date": _Shape(day=True, digits=None, offset=False),
+    "time": _Shape(day=False, digits=7, offset=False),
+    "datetime": _Shape(day=True, digits=3, offset=False),
+    "datetime2": _Shape(day=True, digits=7, offset=False),
+    "datetimeoffset": _Shape(day=True, digits=7, offset=True),
+}
+
+# Date/time text as SQLite and CSV files hold it: `YYYY-MM-DD[ T]hh:mm[:ss[.f{1,7}]][Z|±hh[:]mm]`.
+_MOMENT = re.compile(
+    r"(?:(?P<day>\d{4}-\d{2}-\d{2})[T ]?)?"
+    r"(?:(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,7}))?)?)?"
+    r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?"
+)
+_TICKS = 10**7  # 100 ns units per second: SQL Server's finest time precision
+_MAX_OFFSET = 14 * 60  # minutes; datetimeoffset allows -14:00..+14:00
+
+
 def quote(name: str) -> str:
     """`My]Table` → `[My]]Table]`."""
     return "[" + name.replace("]", "]]") + "]"
@@ -96,3 +211,496 @@ def script(header: Iterable[str], statements: Iterable[str]) -> str:
     lines = [f"-- {h}" if h else "--" for h in header]
     body = [s.rstrip().rstrip(";") + ";" for s in statements]
     return "\n".join(lines) + "\n" + ("\n" + "\n\n".join(body) + "\n" if body else "")
+
+
+# --- data literals ---------------------------------------------------------------------------
+
+
+def literal(value: object, sql_type: SqlType) -> str:
+    """One value as a T-SQL literal of the column's type (spec 04); `NULL` for None.
+
+    The text always stays on one line and never contains `$(`, so sqlcmd runs it unchanged.
+    Raises ValueError when the value cannot be a value of the type (naming both).
+    """
+    if value is None:
+        return "NULL"
+    kind = _kind(sql_type)
+    return _RENDERERS[kind](_NORMALISERS[kind](value, sql_type), kind)
+
+
+def normalise(value: object, sql_type: SqlType) -> object:
+    """The canonical Python value `literal` renders and `parse_literal` returns for this type.
+
+    None → None; bit → 0/1; integers → int; decimal/numeric/money → Decimal at the column's scale
+    (never -0); float/real → float; text → str; binary → bytes; uniqueidentifier → upper-case str;
+    date → datetime.date; time/datetime/smalldatetime/datetime2/datetimeoffset → the literal's text
+    (`hh:mm:ss.fffffff`, `YYYY-MM-DDThh:mm:ss.fff`, `...ss.fffffff`, `...ss.fffffff+hh:mm`), because
+    Python's datetime cannot hold SQL Server's 100 ns.
+    """
+    if value is None:
+        return None
+    kind = _kind(sql_type)
+    return _NORMALISERS[kind](value, sql_type)
+
+
+def _kind(sql_type: SqlType) -> str:
+    kind = _KINDS.get(sql_type.name)
+    if kind is None:
+        raise ValueError(f"no data literal exists for a {sql_type.name} column")
+    return kind
+
+
+def _describe(sql_type: SqlType) -> str:
+    return sql_type.render() if sql_type.name in SQLSERVER_TYPES else sql_type.name
+
+
+def _unfit(value: object, sql_type: SqlType, why: str = "") -> ValueError:
+    reason = f" ({why})" if why else ""
+    return ValueError(
+        f"{reprlib.repr(value)} is not a value for a {_describe(sql_type)} column{reason}"
+    )
+
+
+# Normalisers: convert and validate, so that rendering is plain printing.
+
+
+def _bit(value: object, sql_type: SqlType) -> int:
+    """Any non-zero number is 1 and 'true'/'false' are words, as SQL Server converts them."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in _BIT_WORDS:
+        return _BIT_WORDS[word]
+    if isinstance(value, int | float | Decimal) and math.isfinite(value):
+        return int(value != 0)
+    raise _unfit(value, sql_type)
+
+
+def _integer(value: object, sql_type: SqlType) -> int:
+    number = _whole(value)
+    low, high = _INTEGER_RANGES[sql_type.name]
+    if number is None or not low <= number <= high:
+        raise _unfit(value, sql_type, f"integers {low}..{high}")
+    return number
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    if isinstance(value, float | Decimal) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return None
+
+
+def _exact(value: object, sql_type: SqlType) -> Decimal:
+    """Quantised to the column's scale, so the text has exactly that many decimals, no exponent."""
+    precision, scale = _precision_scale(sql_type)
+    try:
+        fixed = _decimal(value).quantize(Decimal(1).scaleb(-scale), context=_EXACT_CONTEXT)
+    except (InvalidOperation, TypeError, ValueError):
+        raise _unfit(value, sql_type) from None
+    if len(fixed.as_tuple().digits) > precision:
+        raise _unfit(value, sql_type, f"more than {precision} digits")
+    return fixed.copy_abs() if fixed.is_zero() else fixed
+
+
+def _precision_scale(sql_type: SqlType) -> tuple[int, int]:
+    if sql_type.precision is None:
+        return _EXACT_DEFAULTS[sql_type.name]
+    return sql_type.precision, sql_type.scale or 0
+
+
+def _decimal(value: object) -> Decimal:
+    """Only finite numbers: a NaN would quantise to NaN and print as `NaN`."""
+    if isinstance(value, float):
+        value = repr(value)  # the shortest digits, not the binary expansion
+    if not isinstance(value, str | int | Decimal):
+        raise TypeError
+    number = Decimal(value.strip() if isinstance(value, str) else value)
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
+def _approximate(value: object, sql_type: SqlType) -> float:
+    try:
+        number = float(value) if isinstance(value, int | float | Decimal | str) else math.nan
+    except (OverflowError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise _unfit(value, sql_type, "T-SQL has no literal for inf or nan")
+    return number
+
+
+def _text(value: object, sql_type: SqlType) -> str:
+    if not isinstance(value, str):
+        raise _unfit(value, sql_type, "expected text")
+    return value
+
+
+def _binary(value: object, sql_type: SqlType) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if isinstance(value, str) and _HEX.match(value) and len(value) % 2 == 0:
+        return bytes.fromhex(value[2:])
+    raise _unfit(value, sql_type, "expected bytes or 0x...")
+
+
+def _guid(value: object, sql_type: SqlType) -> str:
+    try:
+        parsed = value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
+    except ValueError:
+        raise _unfit(value, sql_type) from None
+    return str(parsed).upper()
+
+
+def _date(value: object, sql_type: SqlType) -> dt.date:
+    day = _moment(value, sql_type).day
+    if day is None:
+        raise _unfit(value, sql_type, "no date")
+    return day
+
+
+def _clock_text(value: object, sql_type: SqlType) -> str:
+    """Time-bearing types as their literal text: the only Python value that keeps 100 ns."""
+    shape = _SHAPES[_KINDS[sql_type.name]]
+    moment = _moment(value, sql_type)
+    if moment.day is None and shape.day:
+        raise _unfit(value, sql_type, "no date")
+    parts = [moment.day.isoformat()] if shape.day and moment.day else []
+    parts.append(_clock(moment.ticks, shape.digits or 0))
+    return "T".join(parts) + (_offset(moment.offset or 0) if shape.offset else "")
+
+
+class _Moment(NamedTuple):
+    """A date/time value at SQL Server's precision, whatever form it arrived in."""
+
+    day: dt.date | None
+    ticks: int  # 100 ns units since midnight
+    offset: int | None  # minutes east of UTC, None when the value has no offset
+
+
+def _moment(value: object, sql_type: SqlType) -> _Moment:
+    """datetime/date/time objects or ISO text (SQLite returns text) → one _Moment.
+
+    A date becomes midnight; a datetime for a `time` column keeps its time of day and for a
+    `date` column its day, as SQL Server's CAST does; an offset is kept only by datetimeoffset
+    (which reads a missing one as +00:00), again as CAST does.
+    """
+    if isinstance(value, dt.datetime):
+        return _Moment(value.date(), _ticks(value.timetz()), _minutes(value.utcoffset(), sql_type))
+    if isinstance(value, dt.date):
+        return _Moment(value, 0, None)
+    if isinstance(value, dt.time):
+        return _Moment(None, _ticks(value), _minutes(value.utcoffset(), sql_type))
+    match = _MOMENT.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or not (match["day"] or match["hour"]):
+        raise _unfit(value, sql_type, "expected ISO 8601 date/time text or a datetime object")
+    try:
+        return _moment_from_text(match)
+    except ValueError as error:
+        raise _unfit(value, sql_type, str(error)) from None
+
+
+def _moment_from_text(match: re.Match[str]) -> _Moment:
+    day = dt.date.fromisoformat(match["day"]) if match["day"] else None
+    clock = dt.time(int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0))
+    ticks = _ticks(clock) + int((match["fraction"] or "").ljust(7, "0"))
+    return _Moment(day, ticks, _offset_minutes(match["offset"]))
+
+
+def _ticks(clock: dt.time) -> int:
+    seconds = (clock.hour * 60 + clock.minute) * 60 + clock.second
+    return seconds * _TICKS + clock.microsecond * 10
+
+
+def _minutes(delta: dt.timedelta | None, sql_type: SqlType) -> int | None:
+    if delta is None:
+        return None
+    minutes, seconds = divmod(int(delta.total_seconds()), 60)
+    if seconds or abs(minutes) > _MAX_OFFSET:
+        raise _unfit(delta, sql_type, "offsets are whole minutes within ±14:00")
+    return minutes
+
+
+def _offset_minutes(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if text == "Z":
+        return 0
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    total = hours * 60 + minutes
+    if minutes >= 60 or total > _MAX_OFFSET:
+        raise ValueError(f"offset {text} is outside ±14:00")
+    return -total if text[0] == "-" else total
+
+
+def _clock(ticks: int, digits: int) -> str:
+    """hh:mm:ss plus `digits` fractional digits, truncated (datetime keeps milliseconds only)."""
+    seconds, fraction = divmod(ticks, _TICKS)
+    hours, rest = divmod(seconds, 3600)
+    text = f"{hours:02}:{rest // 60:02}:{rest % 60:02}"
+    return f"{text}.{fraction:07}"[: len(text) + 1 + digits] if digits else text
+
+
+def _offset(minutes: int) -> str:
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{'-' if minutes < 0 else '+'}{hours:02}:{rest:02}"
+
+
+# Renderers print a normalised value.
+
+
+def _render_text(value: object, kind: str) -> str:
+    """One quoted literal, or, when it must be cut, a one-line `CAST(max) + '..' + NCHAR(n)`."""
+    style = _TEXT_STYLES[kind]
+    text = str(value)
+    if not _CUTS.search(text):
+        return style.quote + text.replace("'", "''") + "'"
+    operands = [
+        _char_call(p, style) if isinstance(p, int) else _quoted(p, style) for p in _pieces(text)
+    ]
+    return " + ".join([f"CAST({style.quote}' AS {style.max_type})", *operands])
+
+
+def _pieces(text: str) -> list[str | int]:
+    """Runs of plain text and the code points of the characters that must not appear literally."""
+    pieces: list[str | int] = []
+    start = 0
+    for cut in _CUTS.finditer(text):
+        if cut.start() > start:
+            pieces.append(text[start : cut.start()])
+        if cut.group():
+            pieces.append(ord(cut.group()))
+        start = cut.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _quoted(piece: str, style: _TextStyle) -> str:
+    return style.quote + piece.replace("'", "''") + "'"
+
+
+def _char_call(code: int, style: _TextStyle) -> str:
+    """CHAR(n) is code-page dependent above 0x7F, so those characters always use NCHAR(n)."""
+    return f"{style.char if code < 0x80 else 'NCHAR'}({code})"
+
+
+def _render_plain(value: object, kind: str) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _render_exact(value: object, kind: str) -> str:
+    return format(value, "f")
+
+
+def _render_binary(value: object, kind: str) -> str:
+    data = value if isinstance(value, bytes) else b""
+    return "0x" + data.hex().upper()
+
+
+def _render_quoted(value: object, kind: str) -> str:
+    return f"'{value.isoformat() if isinstance(value, dt.date) else value}'"
+
+
+_Normaliser = Callable[[object, SqlType], object]
+_Renderer = Callable[[object, str], str]
+
+_NORMALISERS: dict[str, _Normaliser] = {
+    "bit": _bit,
+    "integer": _integer,
+    "exact": _exact,
+    "approximate": _approximate,
+    "ansi": _text,
+    "unicode": _text,
+    "binary": _binary,
+    "guid": _guid,
+    "date": _date,
+    "time": _clock_text,
+    "datetime": _clock_text,
+    "datetime2": _clock_text,
+    "datetimeoffset": _clock_text,
+}
+
+_RENDERERS: dict[str, _Renderer] = {
+    "bit": _render_plain,
+    "integer": _render_plain,
+    "exact": _render_exact,
+    "approximate": _render_plain,
+    "ansi": _render_text,
+    "unicode": _render_text,
+    "binary": _render_binary,
+    "guid": _render_quoted,
+    "date": _render_quoted,
+    "time": _render_quoted,
+    "datetime": _render_quoted,
+    "datetime2": _render_quoted,
+    "datetimeoffset": _render_quoted,
+}
+
+
+# --- reading literals back ---------------------------------------------------------------------
+
+
+def parse_literal(text: str, sql_type: SqlType) -> object:
+    """Read one rendered literal back into `normalise`'s value, with sqlglot's T-SQL parser.
+
+    An independent reader (it shares no code with the renderer), used by tests and verification to
+    prove the scripts hold the exported values. Raises ValueError for anything that is not a literal
+    this module would render for the type.
+    """
+    node = _select_item(text)
+    if isinstance(node, exp.Null):
+        return None
+    return _READERS[_kind(sql_type)](node, sql_type)
+
+
+def _select_item(text: str) -> exp.Expression:
+    """The one expression of `SELECT <text>`; a FROM or a second item means it is no literal."""
+    try:
+        tree = sqlglot.parse_one(f"SELECT {text}", read="tsql")
+    except sqlglot.errors.SqlglotError as error:
+        first_line = str(error).splitlines()[0]
+        raise ValueError(f"{reprlib.repr(text)} does not parse as T-SQL: {first_line}") from None
+    used = {key for key, value in tree.args.items() if value}
+    if not isinstance(tree, exp.Select) or used != {"expressions"} or len(tree.expressions) != 1:
+        raise ValueError(f"{reprlib.repr(text)} is not a single literal")
+    item: exp.Expression = tree.expressions[0]
+    return item
+
+
+def _not_literal(node: exp.Expression, sql_type: SqlType) -> ValueError:
+    shown = reprlib.repr(node.sql(dialect="tsql"))
+    return ValueError(f"{shown} is not a literal for a {_describe(sql_type)} column")
+
+
+def _number_text(node: exp.Expression, sql_type: SqlType) -> str:
+    if isinstance(node, exp.Neg):
+        return "-" + _number_text(node.this, sql_type)
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return str(node.this)
+    raise _not_literal(node, sql_type)
+
+
+def _read_bit(node: exp.Expression, sql_type: SqlType) -> int:
+    value = _number_text(node, sql_type)
+    if value not in ("0", "1"):
+        raise _not_literal(node, sql_type)
+    return int(value)
+
+
+def _read_integer(node: exp.Expression, sql_type: SqlType) -> int:
+    value = _number_text(node, sql_type)
+    if not re.fullmatch(r"-?\d+", value):
+        raise _not_literal(node, sql_type)
+    return int(value)
+
+
+def _read_exact(node: exp.Expression, sql_type: SqlType) -> Decimal:
+    value = _number_text(node, sql_type)
+    if not re.fullmatch(r"-?\d+(\.\d+)?", value):
+        raise _not_literal(node, sql_type)
+    return Decimal(value)
+
+
+def _read_float(node: exp.Expression, sql_type: SqlType) -> float:
+    return float(_number_text(node, sql_type))
+
+
+def _read_text(node: exp.Expression, sql_type: SqlType) -> str:
+    """A literal, or a `+` chain starting with CAST('' AS (n)varchar(max)); sqlglot nests left."""
+    operands: list[exp.Expression] = []
+    while isinstance(node, exp.Add):
+        operands.append(node.expression)
+        node = node.this
+    operands.append(node)
+    operands.reverse()
+    unicode = _KINDS[sql_type.name] == "unicode"
+    if len(operands) > 1:
+        _check_max_start(operands.pop(0), unicode, sql_type)
+    return "".join(_read_text_operand(operand, unicode, sql_type) for operand in operands)
+
+
+def _check_max_start(node: exp.Expression, unicode: bool, sql_type: SqlType) -> None:
+    wanted = "NVARCHAR(MAX)" if unicode else "VARCHAR(MAX)"
+    if not isinstance(node, exp.Cast) or node.to.sql(dialect="tsql").upper() != wanted:
+        raise _not_literal(node, sql_type)
+    if _read_text_operand(node.this, unicode, sql_type) != "":
+        raise _not_literal(node, sql_type)
+
+
+def _read_text_operand(node: exp.Expression, unicode: bool, sql_type: SqlType) -> str:
+    if isinstance(node, exp.National) and unicode:
+        return str(node.this)
+    if isinstance(node, exp.Literal) and node.is_string and not unicode:
+        return str(node.this)
+    is_nchar = isinstance(node, exp.Anonymous) and node.name.upper() == "NCHAR"
+    if (is_nchar or (isinstance(node, exp.Chr) and not unicode)) and len(node.expressions) == 1:
+        return chr(_read_integer(node.expressions[0], sql_type))
+    raise _not_literal(node, sql_type)
+
+
+def _read_binary(node: exp.Expression, sql_type: SqlType) -> bytes:
+    """`0xAB..` is a HexString; sqlglot reads a bare `0x` as a column named 0x."""
+    if isinstance(node, exp.HexString):
+        return bytes.fromhex(str(node.this))
+    if isinstance(node, exp.Column) and node.name == "0x":
+        return b""
+    raise _not_literal(node, sql_type)
+
+
+def _read_string(node: exp.Expression, sql_type: SqlType) -> str:
+    if not (isinstance(node, exp.Literal) and node.is_string):
+        raise _not_literal(node, sql_type)
+    return str(node.this)
+
+
+def _read_guid(node: exp.Expression, sql_type: SqlType) -> str:
+    value = _read_string(node, sql_type)
+    if not re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", value):
+        raise _not_literal(node, sql_type)
+    return value
+
+
+def _read_date(node: exp.Expression, sql_type: SqlType) -> dt.date:
+    return dt.date.fromisoformat(_read_temporal(node, sql_type))
+
+
+def _read_temporal(node: exp.Expression, sql_type: SqlType) -> str:
+    value = _read_string(node, sql_type)
+    if not re.fullmatch(_READ_SHAPES[_KINDS[sql_type.name]], value):
+        raise _not_literal(node, sql_type)
+    return value
+
+
+_DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_TIME = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+
+# The exact text each date/time type's literal has (written out, not derived from _SHAPES).
+_READ_SHAPES: dict[str, str] = {
+    "date": _DAY,
+    "time": _TIME + r"\.\d{7}",
+    "datetime": _DAY + "T" + _TIME + r"\.\d{3}",
+    "datetime2": _DAY + "T" + _TIME + r"\.\d{7}",
+    "datetimeoffset": _DAY + "T" + _TIME + r"\.\d{7}[+-](0\d|1[0-4]):[0-5]\d",
+}
+
+_Reader = Callable[[exp.Expression, SqlType], object]
+
+_READERS: dict[str, _Reader] = {
+    "bit": _read_bit,
+    "integer": _read_integer,
+    "exact": _read_exact,
+    "approximate": _read_float,
+    "ansi": _read_text,
+    "unicode": _read_text,
+    "binary": _read_binary,
+    "guid": _read_guid,
+    "date": _read_date,
+    "time": _read_temporal,
+    "datetime": _read_temporal,
+    "datetime2": _read_temporal,
+    "datetimeoffset": _read_temporal,
+}

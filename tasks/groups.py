@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 def task_full_export() -> dict[str, object]:
-    """Run every stage: today extraction, profiling and decisions (later: ssdt, data, proofs)."""
-    return {"actions": None, "task_dep": ["extract_model", "profile", "decide"]}
+    """Run every stage: extraction, profiling, decisions and SSDT (later: data, proofs)."""
+    return {"actions": None, "task_dep": ["extract_model", "profile", "decide", "ssdt"]}

@@ -278,11 +278,14 @@ def _column_signal(
     if key in options.keep_nullable:
         return "kept_nullable"
     if attribute.is_mandatory:
+        # A budget is a fraction of the table: sampled counts only qualify once accepted, else
+        # a cleaner sample could lose the constraint (monotonicity in evidence).
         within = (
             g == "dirty"
             and found is not None
             and nulls is not None
             and found.row_count
+            and (found.status != "sampled" or options.accept_sampled_evidence)
             and nulls <= options.null_budget * found.row_count
         )
         return "candidate_budget" if within else f"candidate_{g}"

@@ -1,0 +1,1 @@
+"""Table data: snapshots of the source (Parquet) and what is rendered from them."""

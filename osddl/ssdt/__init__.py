@@ -1,0 +1,1 @@
+"""SSDT emission: typed table plans from model + decisions, rendered through Jinja templates."""

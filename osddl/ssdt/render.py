@@ -1,0 +1,60 @@
+"""Jinja rendering of SSDT files: StrictUndefined, no autoescape for SQL, trailing newline kept."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import jinja2
+
+from osddl.ssdt.plan import TablePlan
+from osddl.tsql import quote
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SDK_VERSION = "0.2.0-preview"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **values: Any) -> str:
+    return environment().get_template(template).render(**values)
+
+
+def table_script(plan: TablePlan) -> str:
+    return render("ssdt/table.sql.j2", plan=plan, lines=[*plan.columns, *plan.constraints])
+
+
+def schema_script(schema: str) -> str:
+    return render("ssdt/schema.sql.j2", schema=quote(schema))
+
+
+def post_deployment(seed_paths: list[str]) -> str:
+    """`:r` includes with Windows separators, as sqlcmd in SSDT expects them."""
+    return render(
+        "ssdt/post_deployment.sql.j2", seeds=[".\\" + p.replace("/", "\\") for p in seed_paths]
+    )
+
+
+def project(name: str, build: list[str], other: list[str]) -> str:
+    def attr(path: str) -> str:
+        return quoteattr(path.replace("/", "\\"))[1:-1]
+
+    return render(
+        "ssdt/project.sqlproj.j2",
+        name=name,
+        sdk_version=SDK_VERSION,
+        build=[attr(p) for p in build],
+        other=[attr(p) for p in other],
+    )
