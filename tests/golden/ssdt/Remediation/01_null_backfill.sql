@@ -1,0 +1,3 @@
+-- NULL back-fill for columns the policy makes NOT NULL.
+-- Review before running: osddl never runs this script.
+-- Generated from decisions.json; rerun `doit decide` after fixing the data.

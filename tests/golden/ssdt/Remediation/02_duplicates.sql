@@ -1,0 +1,3 @@
+-- Duplicate keys that block a unique index.
+-- Review before running: osddl never runs this script.
+-- Generated from decisions.json; rerun `doit decide` after fixing the data.

@@ -1,0 +1,3 @@
+-- Orphan rows that block a foreign key: list, then pick one fix per reference.
+-- Review before running: osddl never runs this script.
+-- Generated from decisions.json; rerun `doit decide` after fixing the data.

@@ -1,0 +1,3 @@
+-- Tightening that needs the remediation pack first (out/ssdt/Remediation/).
+-- Review before running: osddl never runs this script.
+-- Generated from decisions.json; rerun `doit decide` after fixing the data.
