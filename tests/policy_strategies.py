@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from osddl.model.contract import (
     DEFAULT_INDEX_OPTIONS,
     Attribute,
+    DeleteRule,
     Entity,
     Index,
     IndexColumn,
+    IndexKind,
     Model,
     Module,
     OnDisk,
@@ -26,7 +28,7 @@ from osddl.model.contract import (
 )
 from osddl.policy.decide import PolicyOptions
 from osddl.policy.matrix import MODES
-from osddl.profile.evidence import EVIDENCE_STATUSES, Evidence, Status
+from osddl.profile.evidence import EVIDENCE_STATUSES, Evidence, Kind, Status
 
 STATUSES: tuple[Status, ...] = (
     "succeeded",
@@ -36,7 +38,8 @@ STATUSES: tuple[Status, ...] = (
     "trusted_constraint",
     "skipped",
 )
-DELETE_RULES = ("Protect", "Delete", "Ignore", "SetNull")
+DELETE_RULES: tuple[DeleteRule, ...] = ("Protect", "Delete", "Ignore", "SetNull")
+UNIQUE_OR_NOT: tuple[IndexKind, ...] = ("UIX", "UIX", "UIX", "IX")  # IX: not unique, ignored
 
 # ASCII identifiers in mixed case: distinct under casefold means distinct physical (upper) names.
 names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,5}", fullmatch=True)
@@ -91,10 +94,12 @@ def _attribute(
     )
 
 
-def _index(name: str, kind: str, columns: list[Attribute], *, disabled: bool = False) -> Index:
+def _index(
+    name: str, kind: IndexKind, columns: list[Attribute], *, disabled: bool = False
+) -> Index:
     return Index(
         name=name,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         is_unique=kind != "IX",
         is_platform_auto=False,
         is_disabled=disabled,
@@ -164,7 +169,7 @@ def entities(draw: st.DrawFn, me: _Target, targets: list[_Target]) -> Entity:
     indexes = [_index(f"PK_{me.table}", "PK", [identifier])]
     for k in range(draw(st.integers(0, 3))):
         columns = draw(st.lists(st.sampled_from(attributes), min_size=1, max_size=3, unique=True))
-        kind = draw(st.sampled_from(["UIX", "UIX", "UIX", "IX"]))
+        kind = draw(st.sampled_from(UNIQUE_OR_NOT))
         indexes.append(
             _index(f"{kind}_{me.table}_{k}", kind, columns, disabled=draw(st.booleans()))
         )
@@ -226,7 +231,7 @@ def counts(upper: int) -> st.SearchStrategy[int]:
 @st.composite
 def evidence_row(
     draw: st.DrawFn,
-    kind: str,
+    kind: Kind,
     module: str,
     entity: Entity,
     name: str,
@@ -239,7 +244,7 @@ def evidence_row(
     else:
         rows = draw(st.integers(0, 20) | st.integers(0, 1000))
     row = Evidence(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         module=module,
         entity=entity.name,
         schema=entity.schema,
@@ -278,7 +283,7 @@ def profiles(draw: st.DrawFn, model: Model) -> list[Evidence]:
     present = st.integers(0, 7).map(bool)  # a row is missing one time in eight
     for module in model.modules:
         for entity in module.entities:
-            wanted = [
+            wanted: list[tuple[Kind, str, list[str], list[str]]] = [
                 ("column", a.physical_name, [a.physical_name], [a.name]) for a in entity.attributes
             ]
             wanted += [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -34,26 +35,40 @@ def _is_optional(hint: Any) -> bool:
     return get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
 
 
-def _decode(hint: Any, raw: Any) -> Any:
-    if _is_optional(hint):
-        inner = next(a for a in get_args(hint) if a is not type(None))
-        return None if raw is None else _decode(inner, raw)
-    if get_origin(hint) is list:
-        (item,) = get_args(hint)
-        return [_decode(item, v) for v in raw]
-    if dataclasses.is_dataclass(hint):
-        return from_json(typing.cast(type, hint), raw)
+Decoder = Callable[[Any], Any]
+
+
+def _identity(raw: Any) -> Any:
     return raw
+
+
+@cache
+def _decoder(hint: Any) -> Decoder:
+    """A decoding function per type hint, built once: reading large models stays fast."""
+    if _is_optional(hint):
+        inner = _decoder(next(a for a in get_args(hint) if a is not type(None)))
+        return lambda raw: None if raw is None else inner(raw)
+    if get_origin(hint) is list:
+        item = _decoder(get_args(hint)[0])
+        return _identity if item is _identity else (lambda raw: [item(v) for v in raw])
+    if dataclasses.is_dataclass(hint):
+        return _object_decoder(typing.cast(type, hint))
+    return _identity
+
+
+@cache
+def _object_decoder(cls: type) -> Decoder:
+    hints = _hints(cls)
+    fields = [
+        (f.name, camel(f.name), _decoder(hints[f.name]))
+        for f in dataclasses.fields(typing.cast(Any, cls))
+    ]
+    return lambda raw: cls(**{name: decode(raw[key]) for name, key, decode in fields})
 
 
 def from_json(cls: type[T], raw: dict[str, Any]) -> T:
     """Build a contract object from JSON already validated against the schema."""
-    hints = _hints(typing.cast(type, cls))
-    kwargs = {
-        f.name: _decode(hints[f.name], raw[camel(f.name)])
-        for f in dataclasses.fields(typing.cast(Any, cls))
-    }
-    return cls(**kwargs)
+    return typing.cast(T, _object_decoder(typing.cast(type, cls))(raw))
 
 
 def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from osddl.errors import InputError
@@ -25,8 +26,22 @@ def model_schema() -> dict[str, Any]:
     return json_schema(Model, SCHEMA_ID, f"osddl model ({SCHEMA_VERSION})")
 
 
+@cache
+def _fast_check() -> Callable[[Any], Any]:
+    return fastjsonschema.compile(model_schema())
+
+
 def schema_errors(document: Any, label: str) -> list[str]:
-    """Schema violations as `<label> <JSONPath>: <problem>` lines, in document order."""
+    """Schema violations as `<label> <JSONPath>: <problem>` lines, in document order.
+
+    A compiled validator answers the common case (valid) in milliseconds; only an invalid
+    document pays for jsonschema's complete, path-precise report.
+    """
+    try:
+        _fast_check()(document)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     validator = jsonschema.Draft202012Validator(model_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
     return [f"{label} {json_path(e.absolute_path)}: {_describe(e)}" for e in errors]

@@ -75,7 +75,19 @@ class Decided:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.not_null = {c["physical"].casefold() for c in document["columns"] if c["makeNotNull"]}
         self.uniques = {u["physical"].casefold(): u for u in document["uniqueIndexes"]}
-        self.references = [r for r in document["references"] if r["createFk"]]
+        self.by_table: dict[tuple[str, str], dict[str, list[Any]]] = {}
+        for kind, items in (
+            ("uniques", document["uniqueIndexes"]),
+            ("references", [r for r in document["references"] if r["createFk"]]),
+        ):
+            for item in items:
+                key = (item["schema"].casefold(), item["table"].casefold())
+                self.by_table.setdefault(key, {"uniques": [], "references": []})[kind].append(item)
+
+    def of(self, entity: Entity, kind: str) -> list[Any]:
+        """The entity's unique-index or created-FK decisions, in decisions.json order."""
+        key = (entity.schema.casefold(), entity.physical_name.casefold())
+        return self.by_table.get(key, {}).get(kind, [])
 
     def is_not_null(self, entity: Entity, attribute: Attribute) -> bool:
         key = f"{entity.schema}.{entity.physical_name}.{attribute.physical_name}".casefold()
@@ -198,13 +210,12 @@ def _indexes(
         if index.is_platform_auto and not unique and not options.include_platform_auto_indexes:
             continue
         out += _index_statement(plan, index, unique, names)
-    for key, unique in sorted(decided.uniques.items()):
-        table_key = f"{entity.schema}.{entity.physical_name}.".casefold()
+    known = {i.name.casefold() for i in entity.indexes}
+    for unique in decided.of(entity, "uniques"):
         if (
-            key.startswith(table_key)
-            and unique["signal"].startswith("candidate")
+            unique["signal"].startswith("candidate")
             and unique["enforceUnique"]
-            and not any(i.name.casefold() == unique["index"].casefold() for i in entity.indexes)
+            and unique["index"].casefold() not in known
         ):
             out += _index_statement(plan, _candidate_index(unique), True, names)
     return out
@@ -238,12 +249,7 @@ def _foreign_keys(
     """Inline constraints for checked FKs; separate NOCHECK batches for untrusted ones."""
     inline: list[str] = []
     batches: list[str] = []
-    for ref in decided.references:
-        if (ref["schema"].casefold(), ref["table"].casefold()) != (
-            entity.schema.casefold(),
-            entity.physical_name.casefold(),
-        ):
-            continue
+    for ref in decided.of(entity, "references"):
         target = targets.get(
             (ref["referencedSchema"].casefold(), ref["referencedTable"].casefold())
         )
