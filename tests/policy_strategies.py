@@ -38,6 +38,8 @@ STATUSES: tuple[Status, ...] = (
     "trusted_constraint",
     "skipped",
 )
+# Every status, the evidence ones (the interesting ones) more often.
+WEIGHTED_STATUSES: tuple[Status, ...] = (*STATUSES, "succeeded", "sampled", "succeeded", "sampled")
 DELETE_RULES: tuple[DeleteRule, ...] = ("Protect", "Delete", "Ignore", "SetNull")
 UNIQUE_OR_NOT: tuple[IndexKind, ...] = ("UIX", "UIX", "UIX", "IX")  # IX: not unique, ignored
 
@@ -224,8 +226,8 @@ def models(draw: st.DrawFn) -> Model:
 
 
 def counts(upper: int) -> st.SearchStrategy[int]:
-    """A count in [0, upper], zero often (clean evidence is the interesting boundary)."""
-    return st.just(0) | st.integers(0, max(upper, 0))
+    """A count in [0, upper]: often zero (clean), often small (within a null budget)."""
+    return st.just(0) | st.integers(0, min(upper, upper // 10 + 1)) | st.integers(0, upper)
 
 
 @st.composite
@@ -238,7 +240,7 @@ def evidence_row(
     columns: list[str],
     attributes: list[str],
 ) -> Evidence:
-    status = draw(st.sampled_from(STATUSES))
+    status = draw(st.sampled_from(WEIGHTED_STATUSES))
     if kind == "reference" and status == "trusted_constraint":
         rows = draw(st.integers(0, 20))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -28,7 +29,7 @@ def model_schema() -> dict[str, Any]:
 
 @cache
 def _fast_check() -> Callable[[Any], Any]:
-    return fastjsonschema.compile(model_schema())
+    return fastjsonschema.compile(copy.deepcopy(model_schema()))  # it edits its input
 
 
 def schema_errors(document: Any, label: str) -> list[str]:
