@@ -2,6 +2,7 @@
 
 from tasks.compare import task_dmm_compare
 from tasks.docs import task_docs
+from tasks.export import task_dynamic_data, task_load_script, task_order, task_snapshot
 from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
 from tasks.policy import task_decide
@@ -22,9 +23,13 @@ __all__ = [
     "task_demo_db",
     "task_dmm_compare",
     "task_docs",
+    "task_dynamic_data",
     "task_extract_model",
     "task_full_export",
+    "task_load_script",
+    "task_order",
     "task_profile",
+    "task_snapshot",
     "task_ssdt",
     "task_static_data",
 ]

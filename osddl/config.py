@@ -217,11 +217,31 @@ KEYS: tuple[Key, ...] = (
         "SQL_Latin1_General_CP1_CI_AS",
         "The target database's default collation: columns with another one get COLLATE.",
     ),
+    Key("data.fetch_rows", "int", 50_000, "Rows per Arrow batch when snapshotting a table."),
     Key(
-        "ssdt.include_users_table",
+        "data.batch_rows",
+        "int",
+        1000,
+        "Rows per INSERT batch in DynamicData (at most 1000, SQL Server's row-constructor limit).",
+    ),
+    Key(
+        "data.insert_mode",
+        "choice",
+        "per-table",
+        "One DynamicData file per table, or one `all.dynamic.sql` in load order.",
+        ("per-table", "single-file"),
+    ),
+    Key(
+        "data.break_cycle",
+        "list",
+        [],
+        "FK columns (`schema.table.column`, physical) to defer first when breaking FK cycles.",
+    ),
+    Key(
+        "data.allow_missing_parents",
         "bool",
         False,
-        "Emit the platform table `ossys_User` too (UAT's platform already has it).",
+        "Export tables whose FK parents are not selected (recorded as warnings).",
     ),
     Key(
         "naming.tables",

@@ -4,5 +4,17 @@ from __future__ import annotations
 
 
 def task_full_export() -> dict[str, object]:
-    """Run every stage: extraction, profiling, decisions and SSDT (later: data, proofs)."""
-    return {"actions": None, "task_dep": ["extract_model", "profile", "decide", "ssdt"]}
+    """Run every stage: model, profile, decisions, SSDT, data export (later: proofs, manifest)."""
+    return {
+        "actions": None,
+        "task_dep": [
+            "extract_model",
+            "profile",
+            "decide",
+            "ssdt",
+            "snapshot",
+            "order",
+            "dynamic_data",
+            "load_script",
+        ],
+    }

@@ -41,7 +41,10 @@ def ssdt_options(settings: Settings) -> SsdtOptions:
 
 
 def skipped_modules(settings: Settings) -> set[str]:
-    return set() if settings.flag("ssdt.include_users_table") else {USERS_MODULE.casefold()}
+    """The platform users table is emitted and exported only when `Users` is selected by name
+    (UAT's platform already has `ossys_User`)."""
+    selected = {m.casefold() for m in settings.items("model.modules")}
+    return set() if USERS_MODULE.casefold() in selected else {USERS_MODULE.casefold()}
 
 
 def _seed_edges(
