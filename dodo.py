@@ -7,6 +7,7 @@ from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
 from tasks.policy import task_decide
 from tasks.profile import task_profile
+from tasks.proofs import task_manifest, task_verify
 from tasks.ssdt import task_ssdt, task_static_data
 
 DOIT_CONFIG = {
@@ -27,9 +28,11 @@ __all__ = [
     "task_extract_model",
     "task_full_export",
     "task_load_script",
+    "task_manifest",
     "task_order",
     "task_profile",
     "task_snapshot",
     "task_ssdt",
     "task_static_data",
+    "task_verify",
 ]

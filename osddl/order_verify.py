@@ -34,8 +34,10 @@ DIALECT: Final = "tsql"
 GO_LINE: Final = re.compile(r"^\s*GO\s*$", re.IGNORECASE)
 INCLUDE_LINE: Final = re.compile(r'^:r\s+(?:"(?P<quoted>[^"]+)"|(?P<plain>\S+))\s*$', re.IGNORECASE)
 ON_ERROR_EXIT: Final = re.compile(r"^:on\s+error\s+exit\s*$", re.IGNORECASE)
-# The renderer's "table must be empty" guard; sqlglot cannot parse THROW, and it changes no data.
-GUARD_BATCH: Final = re.compile(r"^\s*IF\s+EXISTS\s*\(.*\)\s*THROW\b[^;]*;\s*$", re.I | re.S)
+# The renderer's "table must be empty" guard: sqlglot cannot parse THROW, and the guard changes no
+# data. A batch that also holds a data statement is never taken for a guard.
+GUARD_BATCH: Final = re.compile(r"^\s*IF\s+EXISTS\s*\(.*\)\s*THROW\b.*$", re.I | re.S)
+DATA_STATEMENT: Final = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b", re.I | re.M)
 # Statements a data or update script may hold besides its INSERTs / UPDATEs.
 HARMLESS: Final = (exp.Set,)
 HARMLESS_COMMANDS: Final = frozenset({"SET"})
@@ -235,7 +237,8 @@ def _quiet_sqlglot() -> Iterator[None]:
 
 def _statements(text: str, file: str, batch: int, report: _Report) -> list[exp.Expr]:
     """The batch's statements; the empty-table guard and unparsable SQL yield none."""
-    if not text.strip() or GUARD_BATCH.match(_without_comments(text)):
+    code = _without_comments(text)
+    if not code.strip() or (GUARD_BATCH.match(code) and not DATA_STATEMENT.search(code)):
         return []
     try:
         with _quiet_sqlglot():
@@ -355,10 +358,7 @@ def _watch(edges: list[FkEdge], self_refs: list[FkEdge], updates: list[_Update])
         by_table.setdefault(edge.child.key, []).append(edge)
     wanted: dict[TableKey, dict[tuple[str, tuple[str, ...]], set[Key]]] = {}
     for u in updates:
-        shape = (u.column.casefold(), tuple(c for c, _ in u.where))
-        wanted.setdefault(u.table.key, {}).setdefault(shape, set()).add(
-            tuple(v for _, v in u.where)
-        )
+        wanted.setdefault(u.table.key, {}).setdefault(u.shape, set()).add(u.key)
     return _Watch(fk_columns, by_table, wanted)
 
 

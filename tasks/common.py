@@ -49,7 +49,7 @@ def source_uptodate(config: Settings) -> bool:
 
 def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:
     """Run a library function; an OsddlError becomes a one-line failure, not a traceback.
-    A dict result is kept by doit as the task's values (read by up-to-date checks)."""
+    A dict result is kept by doit as the task's values; False fails the task."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -57,6 +57,6 @@ def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:
             result = function(*args, **kwargs)
         except OsddlError as exc:
             return TaskFailed(str(exc))
-        return result if isinstance(result, dict) else None
+        return result if isinstance(result, dict | bool) else None
 
     return run

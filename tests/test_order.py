@@ -17,11 +17,18 @@ from osddl.order import FkEdge, LoadOrder, TableRef, edges_from_decisions, emitt
 from osddl.order_verify import verify_order
 from tests.profile_models import parent_child_model
 
-A, B, C, D = (TableRef("dbo", n) for n in "ABCD")
+A, B, C = (TableRef("dbo", n) for n in "ABC")
 
 
-def fk(child: TableRef, column: str, parent: TableRef, nullable: bool = True, **kw: str) -> FkEdge:
-    return FkEdge(child, column, parent, "Id", nullable=nullable, **kw)  # type: ignore[arg-type]
+def fk(
+    child: TableRef,
+    column: str,
+    parent: TableRef,
+    nullable: bool = True,
+    on_delete: str = "NO_ACTION",
+    label: str | None = None,
+) -> FkEdge:
+    return FkEdge(child, column, parent, "Id", nullable=nullable, on_delete=on_delete, label=label)
 
 
 def names(edges: tuple[FkEdge, ...]) -> list[str]:
@@ -482,6 +489,41 @@ def test_verifier_without_load_script(tmp_path: Path) -> None:
         "missing-include",
         "missing-load-script",
         *["table-not-loaded"] * 3,
+    ]
+
+
+def test_verifier_fails_without_exit_on_error(tmp_path: Path) -> None:
+    folder = good_layout().write(tmp_path)
+    load = folder / "load.sql"
+    load.write_text(load.read_text(encoding="utf-8").replace(":on error exit\n", ""), "utf-8")
+    assert kinds(folder) == ["no-exit-on-error"]
+
+
+def test_verifier_does_not_skip_data_hidden_in_a_guard_batch(tmp_path: Path) -> None:
+    folder = good_layout().write(tmp_path)
+    path = folder / "Sales/Sales.Order.dynamic.sql"
+    text = path.read_text(encoding="utf-8").replace(
+        "already holds rows', 1;", "already holds rows', 1;\nDELETE FROM [dbo].[Customer];"
+    )
+    path.write_text(text, encoding="utf-8")
+    found = failures(folder)
+    assert found and {f for _, f, _ in found} == {"Sales/Sales.Order.dynamic.sql"}
+    assert found[0][0] in ("unexpected-statement", "unparsable-batch")
+
+
+def test_verifier_fails_an_unexpected_statement(tmp_path: Path) -> None:
+    folder = good_layout().write(tmp_path)
+    path = folder / "Sales/Sales.Order.dynamic.sql"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "DELETE FROM [dbo].[Customer];\nGO\n", "utf-8"
+    )
+    assert failures(folder) == [
+        (
+            "unexpected-statement",
+            "Sales/Sales.Order.dynamic.sql",
+            "batch 6: 'DELETE FROM [dbo].[Customer]' is not INSERT INTO [schema].[table] "
+            "([c], ...) VALUES ...",
+        )
     ]
 
 
