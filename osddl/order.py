@@ -225,7 +225,9 @@ def _scoped_edges(edges: Iterable[FkEdge], nodes: Mapping[TableKey, TableRef]) -
             parent = nodes.get(edge.parent.key, edge.parent)
             if child != edge.child or parent != edge.parent:
                 edge = replace(edge, child=child, parent=parent)
-            unique.setdefault(edge.identity, edge)
+            kept = unique.setdefault(edge.identity, edge)
+            if kept.nullable and not edge.nullable:  # NOT NULL anywhere means NULL cannot load
+                unique[edge.identity] = replace(kept, nullable=False)
     return list(unique.values())
 
 
@@ -272,18 +274,20 @@ def _break_cycles(
 
 
 def _break_component(sub: nx.DiGraph, listed: set[str]) -> list[GraphEdge]:
-    """Greedy: remove the best deferrable edge of one cycle, re-split, repeat; then prune."""
+    """Greedy: remove the best deferrable edge of one cycle, look again, repeat; then prune.
+
+    `sub` holds its nodes and edges in sorted order, so the depth-first search that finds each
+    cycle, and therefore every choice, is deterministic.
+    """
     removed: list[GraphEdge] = []
-    pending = [sorted(sub.nodes)]
-    while pending:
-        component = pending.pop()
-        cycle = nx.find_cycle(sub.subgraph(component), source=component[0])
+    while True:
+        try:
+            cycle = nx.find_cycle(sub)
+        except nx.NetworkXNoCycle:
+            return _reinstate(sub, removed)
         pair = _choose(sub, cycle, listed)
         sub.remove_edge(*pair)
         removed.append(pair)
-        split = nx.strongly_connected_components(sub.subgraph(component))
-        pending.extend(sorted((sorted(c) for c in split if len(c) > 1), reverse=True))
-    return _reinstate(sub, removed)
 
 
 def _rank(fk: FkEdge, listed: set[str]) -> int | None:

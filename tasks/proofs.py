@@ -1,10 +1,19 @@
-"""Proof tasks (`doit verify`) and the run manifest."""
+"""Proof tasks (`doit verify`) and the run manifest.
+
+`verify:order` and `verify:export` always write their proof and never stop the run, so every
+proof is computed; `verify:verdict` then fails when any of them failed, naming which and why.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from osddl.stages.proofs import manifest_to_file, verify_export_to_file, verify_order_to_file
+from osddl.stages.proofs import (
+    manifest_to_file,
+    verdict,
+    verify_export_to_file,
+    verify_order_to_file,
+)
 from tasks.common import operator_action, out, settings
 
 
@@ -22,6 +31,14 @@ def task_verify() -> Iterator[dict[str, object]]:
         "name": "export",
         "doc": "Re-hash every artifact of the manifest; completeness against the model.",
         "actions": [(operator_action(verify_export_to_file), [out()])],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
+    yield {
+        "name": "verdict",
+        "doc": "Fail when any proof failed.",
+        "actions": [(operator_action(verdict), [out()])],
+        "task_dep": ["verify:order", "verify:export"],
         "uptodate": [False],
         "verbosity": 2,
     }

@@ -8,7 +8,6 @@ columns (cycle breaking) and forward self-references are written as NULL and col
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, TextIO
 
 import pyarrow.parquet as pq
 
+from osddl.io import temp_file_for
 from osddl.model.sqltype import SqlType
 from osddl.ssdt.render import render
 from osddl.tsql import literal, qualified, quote
@@ -118,10 +118,9 @@ def _batches(
 
 def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
     """Stream text chunks to a temp file in the target folder, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = temp_file_for(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
             _write_all(handle, chunks)
             handle.flush()
             os.fsync(handle.fileno())

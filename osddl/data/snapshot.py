@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from osddl.io import temp_file_for
 from osddl.model.contract import Attribute, Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.source.engine import DEFAULT_SCHEMA, source_errors
@@ -54,7 +54,8 @@ def _text_time(value: Any, date_part: bool, time_part: bool) -> str:
 
 def _decimal(value: Any, scale: int) -> decimal.Decimal:
     number = value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
-    return number.quantize(decimal.Decimal(1).scaleb(-scale))
+    # SQL Server decimals have up to 38 digits; Python's default context keeps only 28.
+    return number.quantize(decimal.Decimal(1).scaleb(-scale), context=decimal.Context(prec=40))
 
 
 def _guid(value: Any) -> str:
@@ -140,9 +141,7 @@ def _batches(engine: Engine, entity: Entity, batch_rows: int) -> Iterator[pa.Rec
 
 def write_snapshot(engine: Engine, entity: Entity, path: Path, batch_rows: int = 50_000) -> int:
     """Stream the table into Parquet (temp file + rename); returns the row count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = temp_file_for(path)
     rows = 0
     try:
         with pq.ParquetWriter(

@@ -24,8 +24,9 @@ PROOF = "proofs/topological-order-proof.json"
 UPDATES_PER_BATCH = 1000
 
 
-def physical_edges(model: Model) -> list[FkEdge]:
-    """Single-column FKs that exist in the source, so the load order respects them too."""
+def physical_edges(model: Model, not_null: set[str] | None = None) -> list[FkEdge]:
+    """Single-column FKs that exist in the source, so the load order respects them too.
+    `not_null`: physical `schema.table.column` (case-folded) the policy makes NOT NULL."""
     edges = []
     for module in model.modules:
         for entity in module.entities:
@@ -34,8 +35,11 @@ def physical_edges(model: Model) -> list[FkEdge]:
                 if len(fk.columns) != 1:
                     continue
                 attribute = by_column.get(fk.columns[0].casefold())
-                nullable = attribute is None or (
-                    attribute.on_disk is None or attribute.on_disk.is_nullable
+                nullable = (
+                    attribute is None or attribute.on_disk is None or attribute.on_disk.is_nullable
+                ) and (
+                    f"{entity.schema}.{entity.physical_name}.{fk.columns[0]}".casefold()
+                    not in (not_null or set())
                 )
                 edges.append(
                     FkEdge(
@@ -55,6 +59,10 @@ def physical_edges(model: Model) -> list[FkEdge]:
     return edges
 
 
+def tightened(decisions: dict[str, Any]) -> set[str]:
+    return {c["physical"].casefold() for c in decisions["columns"] if c["makeNotNull"]}
+
+
 def order_to_files(settings: Settings, model_path: Path, decisions_path: Path, out: Path) -> None:
     """Compute the load order; write the proof and the work file the renderers read."""
     model = read_model(model_path)
@@ -64,7 +72,7 @@ def order_to_files(settings: Settings, model_path: Path, decisions_path: Path, o
     preloaded = [TableRef(e.schema, e.physical_name) for _, e in static_entities(model, skip)]
     order = load_order(
         tables,
-        [*edges_from_decisions(decisions, model), *physical_edges(model)],
+        [*edges_from_decisions(decisions, model), *physical_edges(model, tightened(decisions))],
         break_cycle=settings.items("data.break_cycle"),
         allow_missing_parents=settings.flag("data.allow_missing_parents"),
         preloaded=preloaded,
