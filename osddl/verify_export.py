@@ -130,12 +130,40 @@ def check_unexpected(out_dir: Path, listed: set[str], model: Model) -> list[dict
     return found
 
 
+SINGLE_FILE = "DynamicData/all.dynamic.sql"
+_HEADER = re.compile(
+    r"^-- osddl DynamicData \| .* \| source (?P<source>\S+) \| rows (?P<rows>\d+)$", re.MULTILINE
+)
+
+
+def single_file_rows(out_dir: Path) -> dict[str, int] | None:
+    """In single-file mode, `schema.TABLE` (case-folded) → the rows its part's header announces."""
+    path = out_dir / SINGLE_FILE
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return {m["source"].casefold(): int(m["rows"]) for m in _HEADER.finditer(text)}
+
+
 def check_expected(out_dir: Path, model: Model) -> list[dict[str, str]]:
     """Every entity's table script, every static entity's seed, every table's DynamicData."""
     found = []
+    combined = single_file_rows(out_dir)
     for module, entity in exported_entities(model):
         for rule in EXPECTED:
             if rule.static is not None and entity.is_static != rule.static:
+                continue
+            if combined is not None and rule.task == "dynamic_data":
+                source = f"{entity.schema}.{entity.physical_name}".casefold()
+                if source not in combined:
+                    found.append(
+                        finding(
+                            "incomplete",
+                            SINGLE_FILE,
+                            f"no part for {module.name}::{entity.name}",
+                            "rerun doit load_script",
+                        )
+                    )
                 continue
             relative = expected_path(rule.template, module, entity)
             if not (out_dir / relative).is_file():
@@ -148,8 +176,12 @@ def check_row_counts(out_dir: Path, model: Model) -> list[dict[str, str]]:
     """The `rows <n>` header of each DynamicData file against its snapshot's footer."""
     found = []
     template = EXPECTED[2].template
+    combined = single_file_rows(out_dir)
     for module, entity in exported_entities(model):
         script = out_dir / expected_path(template, module, entity)
+        if combined is not None and not entity.is_static:
+            found += _single_file_count(out_dir, entity, combined)
+            continue
         if entity.is_static or not script.is_file():
             continue
         relative = script.relative_to(out_dir).as_posix()
@@ -165,6 +197,20 @@ def check_row_counts(out_dir: Path, model: Model) -> list[dict[str, str]]:
             detail = f"{said}, snapshot {snapshot_of(entity)} has {rows}"
             found.append(finding("row-count", relative, detail))
     return found
+
+
+def _single_file_count(
+    out_dir: Path, entity: Any, combined: dict[str, int]
+) -> list[dict[str, str]]:
+    source = f"{entity.schema}.{entity.physical_name}"
+    snapshot = out_dir / snapshot_of(entity)
+    if source.casefold() not in combined or not snapshot.is_file():
+        return []
+    rows = parquet_rows(snapshot)
+    if combined[source.casefold()] == rows:
+        return []
+    detail = f"{source}: header says {combined[source.casefold()]} rows, snapshot has {rows}"
+    return [finding("row-count", SINGLE_FILE, detail)]
 
 
 def load_includes(text: str) -> Counter[str]:
@@ -184,6 +230,8 @@ def check_load_script(out_dir: Path, model: Model) -> list[dict[str, str]]:
     scripts = {
         expected_path(template, m, e) for m, e in exported_entities(model) if not e.is_static
     }
+    if single_file_rows(out_dir) is not None:
+        scripts = {SINGLE_FILE}
     scripts |= {p for p in out_files(out_dir) if _DYNAMIC_FILE.fullmatch(p)}
     load = out_dir / LOAD_SCRIPT
     if not load.is_file():

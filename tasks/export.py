@@ -15,6 +15,7 @@ from osddl.model.store import read_model
 from osddl.stages.export import (
     LOAD_ORDER,
     PROOF,
+    SINGLE_FILE,
     dynamic_path,
     fragment_path,
     load_script,
@@ -91,7 +92,7 @@ def task_dynamic_data() -> Iterator[dict[str, object]]:
                 str(snapshot_path(out("data"), entity)),
             ],
             "targets": [
-                str(out(dynamic_path(module, entity))),
+                str(out(dynamic_path(module, entity, config.text("data.insert_mode")))),
                 str(out(fragment_path(entity))),
             ],
             "uptodate": [config_changed(fingerprint(config.subset("data.batch")))],
@@ -102,13 +103,17 @@ def task_dynamic_data() -> Iterator[dict[str, object]]:
 def task_load_script() -> dict[str, object]:
     """Write DynamicData/load.sql (sqlcmd master script) and deferred_updates.sql."""
     config = settings()
-    rendered = [str(out(p)) for m, e in _exported() for p in (dynamic_path(m, e), fragment_path(e))]
+    mode = config.text("data.insert_mode")
+    rendered = [
+        str(out(p)) for m, e in _exported() for p in (dynamic_path(m, e, mode), fragment_path(e))
+    ]
     return {
         "actions": [(operator_action(load_script), [config, out("model.json"), out()])],
         "file_dep": [str(out("model.json")), str(out(LOAD_ORDER)), *rendered],
         "targets": [
             str(out("DynamicData/load.sql")),
             str(out("DynamicData/deferred_updates.sql")),
+            *([str(out(SINGLE_FILE))] if mode == "single-file" else []),
         ],
         "verbosity": 2,
     }

@@ -3,7 +3,9 @@ interrupted runs."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -132,6 +134,24 @@ def test_editing_the_policy_mode_reruns_no_snapshot(exported: Path, tmp_path: Pa
     assert not any(
         t.startswith(("snapshot", "extract_model", "profile", "static_data")) for t in ran
     ), ran
+
+
+def test_single_file_mode_and_back(exported: Path, tmp_path: Path) -> None:
+    work = copy(exported, tmp_path / "w")
+    single = doit(work, "full_export", OSDDL_DATA_INSERT_MODE="single-file")
+    assert single.returncode == 0, single.stdout[-3000:]
+    combined = (work / "out/DynamicData/all.dynamic.sql").read_text(encoding="utf-8")
+    load = (work / "out/DynamicData/load.sql").read_text(encoding="utf-8")
+    assert ":r .\\all.dynamic.sql" in load and ".dynamic.sql" not in load.replace("all.dynamic", "")
+    order = json.loads((work / "out/proofs/topological-order-proof.json").read_text())["order"]
+    sources = re.findall(r"^-- osddl DynamicData \|.*\| source (\S+) \|", combined, re.MULTILINE)
+    assert sources == order
+    assert not list((work / "out/DynamicData").glob("*/*.dynamic.sql"))
+    checked = doit(work, "verify", OSDDL_DATA_INSERT_MODE="single-file")
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    back = doit(work, "full_export")
+    assert back.returncode == 0 and not (work / "out/DynamicData/all.dynamic.sql").exists()
+    assert doit(work, "verify").returncode == 0
 
 
 def test_noop_rerun_runs_only_the_always_tasks(exported: Path, tmp_path: Path) -> None:

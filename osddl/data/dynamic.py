@@ -116,7 +116,7 @@ def _batches(
         yield list(_rows(load, batch.to_pydict(), seen, deferred))
 
 
-def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
+def write_text_chunks(path: Path, chunks: Iterable[str]) -> None:
     """Stream text chunks to a temp file in the target folder, then rename."""
     tmp = temp_file_for(path)
     try:
@@ -152,6 +152,6 @@ def render_table(
             )
         yield render("data/footer.sql.j2", load=load, table=load.table)
 
-    _write_atomic(target, chunks())
-    _write_atomic(fragment, (s + "\n" for s in deferred.statements))
+    write_text_chunks(target, chunks())
+    write_text_chunks(fragment, (s + "\n" for s in deferred.statements))
     return rows

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from osddl.config import Settings
-from osddl.data.dynamic import Column, TableLoad, render_table
+from osddl.data.dynamic import Column, TableLoad, render_table, write_text_chunks
 from osddl.data.snapshot import exported_attributes
 from osddl.io import atomic_write_text, read_json_file, write_json
 from osddl.model.contract import Entity, Model, Module
@@ -125,11 +126,14 @@ def _lookup(mapping: dict[str, list[str]], key: str) -> list[str]:
     return next((v for k, v in mapping.items() if k.casefold() == key.casefold()), [])
 
 
-def dynamic_path(module: Module, entity: Entity) -> str:
-    return (
-        f"DynamicData/{module_folder(module.name)}/{entity.schema}.{entity.emitted_name}"
-        ".dynamic.sql"
-    )
+SINGLE_FILE = "DynamicData/all.dynamic.sql"
+
+
+def dynamic_path(module: Module, entity: Entity, mode: str = "per-table") -> str:
+    """Per-table mode: the deliverable file; single-file mode: a part under work/ that
+    `load_script` concatenates into `DynamicData/all.dynamic.sql` in load order."""
+    base = "DynamicData" if mode == "per-table" else "work/dynamic"
+    return f"{base}/{module_folder(module.name)}/{entity.schema}.{entity.emitted_name}.dynamic.sql"
 
 
 def fragment_path(entity: Entity) -> str:
@@ -148,7 +152,7 @@ def render_dynamic(settings: Settings, model_path: Path, table: str, out: Path) 
     rows = render_table(
         table_load(module, entity, plan),
         snapshot_path(out / "data", entity),
-        out / dynamic_path(module, entity),
+        out / dynamic_path(module, entity, settings.text("data.insert_mode")),
         out / fragment_path(entity),
         settings["data.batch_rows"],
     )
@@ -161,10 +165,13 @@ def load_script(settings: Settings, model_path: Path, out: Path) -> None:
     plan = read_json_file(out / LOAD_ORDER)
     by_table = {table_id(e).casefold(): (m, e) for m, e in exported_entities(model, settings)}
     ordered = [by_table[t.casefold()] for t in plan["tables"]]
-    includes = [
-        ".\\" + dynamic_path(m, e).removeprefix("DynamicData/").replace("/", "\\")
-        for m, e in ordered
-    ]
+    mode = settings.text("data.insert_mode")
+    parts = [dynamic_path(m, e, mode) for m, e in ordered]
+    _remove_other_mode(out, [dynamic_path(m, e) for m, e in ordered], mode)
+    if mode == "single-file":
+        _concatenate(out / SINGLE_FILE, [out / p for p in parts])
+        parts = [SINGLE_FILE]
+    includes = [".\\" + p.removeprefix("DynamicData/").replace("/", "\\") for p in parts]
     atomic_write_text(out / "DynamicData/load.sql", render("data/load.sql.j2", includes=includes))
     statements = [
         line
@@ -182,3 +189,25 @@ def load_script(settings: Settings, model_path: Path, out: Path) -> None:
         f"load_script: {len(ordered)} tables, {len(statements)} deferred updates → "
         f"{out / 'DynamicData/load.sql'}"
     )
+
+
+def _concatenate(target: Path, parts: list[Path]) -> None:
+    """The single-file deliverable: every table's part, in load order, streamed."""
+
+    def chunks() -> Iterator[str]:
+        for part in parts:
+            with part.open(encoding="utf-8", newline="") as handle:
+                yield from iter(lambda: handle.read(1 << 20), "")
+
+    write_text_chunks(target, chunks())
+
+
+def _remove_other_mode(out: Path, per_table: list[str], mode: str) -> None:
+    """Switching `data.insert_mode` must not leave the other mode's deliverables behind."""
+    stale = per_table if mode == "single-file" else [SINGLE_FILE]
+    for relative in stale:
+        if (out / relative).is_file():
+            (out / relative).unlink()
+            print(f"load_script: removed {relative} (data.insert_mode is {mode})")
+            if not any((out / relative).parent.iterdir()):
+                (out / relative).parent.rmdir()
