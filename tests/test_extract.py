@@ -195,4 +195,7 @@ def test_doit_input_error_is_one_message_and_writes_nothing(demo_dir: Path, tmp_
     assert result.returncode != 0
     assert "model.modules: unknown module 'nope'" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    written = (
+        {p.name for p in (tmp_path / "out").rglob("*")} if (tmp_path / "out").exists() else set()
+    )
+    assert written <= {"run-log.jsonl"}, written  # the run log records the failed attempt only

@@ -7,7 +7,9 @@ columns (cycle breaking) and forward self-references are written as NULL and col
 
 from __future__ import annotations
 
+import decimal
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +55,72 @@ class TableLoad:
 Renderer = Callable[[Any], str]
 
 
+# Fast paths for values already normalised by the snapshot; anything else goes through
+# `osddl.tsql.literal`, the reference renderer (the round-trip tests cover both).
+_PLAIN_TEXT = re.compile(r"[^\x00-\x1f\x85\u2028\u2029\ud800-\udfff$]*")
+_ISO = {
+    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "time": re.compile(r"\d{2}:\d{2}:\d{2}\.\d{7}"),
+    "datetime2": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}"),
+    "datetime": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}"),
+}
+_WIDTH = {"datetime": 23}  # milliseconds: truncated, as SQL Server's datetime holds them
+_INTEGERS = ("int", "bigint", "smallint", "tinyint")
+
+
+def _text_renderer(sql_type: SqlType) -> Renderer:
+    prefix = "N'" if sql_type.name in ("nchar", "nvarchar", "ntext", "xml", "sysname") else "'"
+
+    def render(value: Any) -> str:
+        if isinstance(value, str) and _PLAIN_TEXT.fullmatch(value):
+            return prefix + value.replace("'", "''") + "'"
+        return literal(value, sql_type)
+
+    return render
+
+
+def _temporal_renderer(sql_type: SqlType) -> Renderer:
+    pattern, width = _ISO[sql_type.name], _WIDTH.get(sql_type.name)
+
+    def render(value: Any) -> str:
+        if (
+            isinstance(value, str)
+            and pattern.fullmatch(value)
+            and (sql_type.name != "time" or (sql_type.scale or 7) == 7)
+        ):
+            return "'" + value[:width] + "'"
+        return literal(value, sql_type)
+
+    return render
+
+
+def _decimal_renderer(sql_type: SqlType) -> Renderer:
+    scale = sql_type.scale or 0
+
+    def render(value: Any) -> str:
+        if isinstance(value, decimal.Decimal) and value and value.as_tuple().exponent == -scale:
+            return format(value, "f")
+        return literal(value, sql_type)
+
+    return render
+
+
 def _renderer(sql_type: SqlType) -> Renderer:
-    """The literal renderer of a column, with a fast path for integers."""
-    if sql_type.name in ("int", "bigint", "smallint", "tinyint"):
-        return lambda v: "NULL" if v is None else str(int(v))
-    return lambda v: literal(v, sql_type)
+    """The literal renderer of a column, built once per column."""
+    name = sql_type.name
+    if name in _INTEGERS:
+        fast: Renderer = lambda v: str(int(v))  # noqa: E731
+    elif name == "bit":
+        fast = lambda v: "1" if v else "0"  # noqa: E731
+    elif name in ("char", "varchar", "text", "nchar", "nvarchar", "ntext", "xml", "sysname"):
+        fast = _text_renderer(sql_type)
+    elif name in _ISO and (name != "datetime2" or (sql_type.scale or 7) == 7):
+        fast = _temporal_renderer(sql_type)
+    elif name in ("decimal", "numeric"):
+        fast = _decimal_renderer(sql_type)
+    else:
+        return lambda v: literal(v, sql_type)
+    return lambda v: "NULL" if v is None else fast(v)
 
 
 @dataclass
@@ -84,13 +147,14 @@ def _rows(
 ) -> Iterator[str]:
     """Row tuples of one Arrow batch, rendered column-wise."""
     rendered = {
-        c.physical: [_renderer(c.sql_type)(v) for v in batch[c.physical]] for c in load.columns
+        c.physical: list(map(_renderer(c.sql_type), batch[c.physical])) for c in load.columns
     }
     keys = [batch[k] for k in load.keys]
     for index in range(len(next(iter(batch.values()), []))):
         key_raw = tuple(values[index] for values in keys)
         key = [rendered[k][index] for k in load.keys]
-        seen.add(key_raw[0] if len(key_raw) == 1 else key_raw)
+        if load.self_references:  # only self-references need the keys seen so far
+            seen.add(key_raw[0] if len(key_raw) == 1 else key_raw)
         cells = []
         for column in load.columns:
             value = rendered[column.physical][index]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,22 @@ def write_model(path: Path, model: Model) -> None:
 
 
 def read_model(path: Path, waived: Sequence[str] = ()) -> Model:
-    """Parse, schema-check and semantically check model.json; any violation is an InputError."""
+    """Parse, schema-check and semantically check model.json; any violation is an InputError.
+
+    Many tasks of one run read the same file: an unchanged file (same size and mtime) is parsed
+    once per process."""
+    stat = path.stat() if path.is_file() else None
+    if stat is None:
+        return _read_model(path, tuple(waived))
+    return _read_model_once(path, stat.st_mtime_ns, stat.st_size, tuple(waived))
+
+
+@lru_cache(maxsize=4)
+def _read_model_once(path: Path, mtime_ns: int, size: int, waived: tuple[str, ...]) -> Model:
+    return _read_model(path, waived)
+
+
+def _read_model(path: Path, waived: Sequence[str]) -> Model:
     document = read_json_file(path)
     version = document.get("schemaVersion") if isinstance(document, dict) else None
     if version != SCHEMA_VERSION:
