@@ -185,7 +185,7 @@ def test_interrupted_run_finishes_with_the_same_bytes(
 
     work = tmp_path / "w"
     work.mkdir()
-    build_scale(work / "qa.sqlite", entities=3, attributes=8, rows=120_000, fk_depth=2)
+    build_scale(work / "qa.sqlite", entities=3, attributes=8, rows=40_000, fk_depth=2)
     environment = {
         **os.environ,
         "OSDDL_SOURCE_URL": "sqlite:///qa.sqlite",
