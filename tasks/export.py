@@ -110,6 +110,7 @@ def task_load_script() -> dict[str, object]:
     return {
         "actions": [(operator_action(load_script), [config, out("model.json"), out()])],
         "file_dep": [str(out("model.json")), str(out(LOAD_ORDER)), *rendered],
+        "task_dep": ["dynamic_data"],
         "targets": [
             str(out("DynamicData/load.sql")),
             str(out("DynamicData/deferred_updates.sql")),

@@ -57,6 +57,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_demo(work)
     result = doit(work, "full_export")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    rendered = [i for i, line in enumerate(lines) if line.startswith(".  dynamic_data:")]
+    assert len(rendered) == 11  # every exported demo table, each rendered once
+    assert max(rendered) < lines.index(".  load_script"), "load.sql written before every table"
     return work
 
 
