@@ -29,6 +29,7 @@ from osddl.model.contract import (
 from osddl.policy.decide import PolicyOptions
 from osddl.policy.matrix import MODES
 from osddl.profile.evidence import EVIDENCE_STATUSES, Evidence, Kind, Status
+from tests.profile_models import disk
 
 STATUSES: tuple[Status, ...] = (
     "succeeded",
@@ -45,24 +46,6 @@ UNIQUE_OR_NOT: tuple[IndexKind, ...] = ("UIX", "UIX", "UIX", "IX")  # IX: not un
 
 # ASCII identifiers in mixed case: distinct under casefold means distinct physical (upper) names.
 names = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,5}", fullmatch=True)
-
-
-def _disk(nullable: bool) -> OnDisk:
-    return OnDisk(
-        sql_type="int",
-        length=None,
-        precision=None,
-        scale=None,
-        is_nullable=nullable,
-        is_identity=False,
-        identity_seed=None,
-        identity_increment=None,
-        is_computed=False,
-        computed_definition=None,
-        default_name=None,
-        default_definition=None,
-        collation=None,
-    )
 
 
 def _attribute(
@@ -126,7 +109,7 @@ class _Target:
     table: str
 
 
-on_disks = st.none() | st.booleans().map(_disk)
+on_disks = st.none() | st.booleans().map(lambda nullable: disk("int", nullable))
 
 
 @st.composite

@@ -18,7 +18,8 @@ from osddl.model.contract import (
 )
 
 
-def _disk(sql_type: str, nullable: bool) -> OnDisk:
+def disk(sql_type: str, nullable: bool) -> OnDisk:
+    """An on-disk column with only type and nullability set (shared by the test models)."""
     return OnDisk(
         sql_type=sql_type,
         length=None,
@@ -56,7 +57,7 @@ def _attr(name: str, identifier: bool = False, reference: Reference | None = Non
         external_db_type=None,
         description=None,
         reference=reference,
-        on_disk=_disk("int", not identifier),
+        on_disk=disk("int", not identifier),
     )
 
 
