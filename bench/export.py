@@ -205,8 +205,8 @@ def measure_baseline(path: Path, workdir: Path) -> dict[str, Any]:
 
 
 def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str, Any]:
-    from osddl.data.dynamic import render_table
-    from osddl.data.snapshot import write_snapshot
+    from osddl.export.dynamic import render_table
+    from osddl.export.snapshot import write_snapshot
     from osddl.source.engine import create_source_engine
     from osddl.stages.export import table_load
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from osddl.order import FkEdge, TableRef, load_order  # noqa: E402
+from osddl.export.order import FkEdge, TableRef, load_order  # noqa: E402
 
 SEED = 20240611
 WINDOW = 200  # how far back (in the hidden order) a parent usually is

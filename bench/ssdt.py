@@ -30,7 +30,7 @@ def measure(entities: int, workdir: Path) -> dict[str, float]:
     from osddl.model.store import read_model
     from osddl.policy.decide import PolicyOptions, decide
     from osddl.policy.report import decisions_document
-    from osddl.stages.model import extract_to_file
+    from osddl.stages.extract_model import extract_to_file
     from osddl.stages.ssdt import emit_ssdt
 
     build_scale(workdir / "scale.sqlite", entities=entities, attributes=15, rows=0, fk_depth=4)

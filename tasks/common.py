@@ -17,7 +17,7 @@ from osddl import __version__
 from osddl.config import Settings, load_settings
 from osddl.errors import OsddlError
 from osddl.io import canonical_json, sha256_bytes
-from osddl.manifest import append_run_log
+from osddl.proofs.manifest import append_run_log
 
 CLI_ENV = "OSDDL_CLI_SET"  # JSON object of `--set key=value` pairs from the `osddl` entry point
 
@@ -49,7 +49,7 @@ def _log(action: str, start: float, subject: str | None, outcome: str) -> None:
 def source_uptodate(config: Settings) -> bool:
     """SQLite and JSON sources are file dependencies; servers and refreshes always run (the action
     then asks the evidence cache, which re-extracts only when the source probe changed)."""
-    from osddl.stages.model import model_inputs
+    from osddl.stages.extract_model import model_inputs
 
     return not model_inputs(config).server and not config.flag("cache.refresh")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from osddl.ddl_compare import run_compare
+from osddl.compare.ddl import run_compare
 from tasks.common import out
 
 

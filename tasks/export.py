@@ -22,8 +22,8 @@ from osddl.stages.export import (
     order_to_files,
     render_dynamic,
 )
-from osddl.stages.model import model_inputs
-from osddl.stages.snapshots import exported_entities, snapshot_one, table_id
+from osddl.stages.extract_model import model_inputs
+from osddl.stages.snapshot import exported_entities, snapshot_one, table_id
 from osddl.stages.ssdt import snapshot_path
 from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from doit.tools import config_changed
 
-from osddl.stages.model import extract_to_file, model_inputs
+from osddl.stages.extract_model import extract_to_file, model_inputs
 from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
 
 DEMO_DIR = Path("fixtures/demo")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from doit.tools import config_changed
 
-from osddl.stages.model import model_inputs
+from osddl.stages.extract_model import model_inputs
 from osddl.stages.ssdt import emit_ssdt
 from osddl.stages.static_data import INDEX, snapshot_static_entities
 from tasks.common import fingerprint, operator_action, out, settings, source_uptodate

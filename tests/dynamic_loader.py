@@ -2,7 +2,7 @@
 
 `load_dynamic(out, database)` does what `sqlcmd -b -i load.sql` would do after the SSDT deployment,
 on SQLite: it creates the target tables from `out/ssdt/Modules` (read back with
-`osddl.ddl_compare.read_ddl`, FKs enforced with `PRAGMA foreign_keys = ON`), follows the `:r`
+`osddl.compare.ddl.read_ddl`, FKs enforced with `PRAGMA foreign_keys = ON`), follows the `:r`
 includes of `DynamicData/load.sql` in order, splits every file into batches on lines that are
 exactly `GO`, parses each batch with sqlglot's T-SQL reader and executes the INSERTs and UPDATEs
 with values read back by `osddl.tsql.parse_literal` (the column types come from the snapshot's
@@ -35,8 +35,8 @@ import sqlalchemy as sa
 import sqlglot
 from sqlglot import exp
 
-from osddl.data.snapshot import sql_types
-from osddl.ddl_compare import read_ddl
+from osddl.compare.ddl import read_ddl
+from osddl.export.snapshot import sql_types
 from osddl.model.contract import Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.model.store import read_model

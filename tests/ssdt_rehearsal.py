@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
-from osddl.ddl_compare import TableShape
+from osddl.compare.ddl import TableShape
 from osddl.model.sqltype import parse_sql_type
 from osddl.source.pgtypes import to_postgres
 from osddl.ssdt.seeds import SeedPlan

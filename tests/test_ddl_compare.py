@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from osddl.ddl_compare import (
+from osddl.compare.ddl import (
     SCHEMA_VERSION,
     ColumnShape,
     ForeignKeyShape,

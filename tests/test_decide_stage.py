@@ -16,7 +16,7 @@ from sqlglot import exp
 from fixtures.demo import build_demo
 from osddl.config import load_settings
 from osddl.stages.decide import DecideOutputs, decide_to_files
-from osddl.stages.model import extract_to_file
+from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -36,9 +36,9 @@ from osddl.model.store import read_model
 from osddl.stages.decide import DecideOutputs, decide_to_files
 from osddl.stages.export import load_script as write_load_script
 from osddl.stages.export import order_to_files, render_dynamic
-from osddl.stages.model import extract_to_file
+from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
-from osddl.stages.snapshots import exported_entities, snapshot_one, table_id
+from osddl.stages.snapshot import exported_entities, snapshot_one, table_id
 from osddl.stages.ssdt import emit_ssdt
 from osddl.stages.static_data import snapshot_static_entities
 from tests.dynamic_loader import LoadError, LoadResult, load_dynamic, snapshot_rows

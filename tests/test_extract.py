@@ -21,7 +21,7 @@ from osddl.model.finish import ModelOptions
 from osddl.model.store import model_to_bytes, schema_errors
 from osddl.source.engine import StatementCounter, create_source_engine
 from osddl.source.extract import extract_model
-from osddl.stages.model import build_model
+from osddl.stages.extract_model import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests/golden/demo.model.json"

@@ -11,7 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from osddl.io import canonical_json
-from osddl.manifest import (
+from osddl.model.contract import Attribute, Entity, Model, Module, Source
+from osddl.model.store import write_model
+from osddl.proofs.export import verify_export, write_verification
+from osddl.proofs.manifest import (
     MANIFEST,
     RUN_LOG,
     append_run_log,
@@ -19,9 +22,6 @@ from osddl.manifest import (
     classify,
     write_manifest,
 )
-from osddl.model.contract import Attribute, Entity, Model, Module, Source
-from osddl.model.store import write_model
-from osddl.verify_export import verify_export, write_verification
 
 VERSIONS = {"osddl": "0.1.0", "python": "3.11.9", "pyarrow": "15.0.0"}
 PROVENANCE = {

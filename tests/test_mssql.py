@@ -10,7 +10,7 @@ import pytest
 from osddl.config import load_settings
 from osddl.model.store import model_to_bytes, schema_errors
 from osddl.source.engine import StatementCounter, create_source_engine
-from osddl.stages.model import build_model
+from osddl.stages.extract_model import build_model
 
 MSSQL_URL = os.environ.get("OSDDL_TEST_MSSQL_URL", "")
 pytestmark = pytest.mark.skipif(

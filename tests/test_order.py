@@ -12,9 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from osddl.errors import InputError
+from osddl.export.order import (
+    FkEdge,
+    LoadOrder,
+    TableRef,
+    edges_from_decisions,
+    emitted_edges,
+    load_order,
+)
 from osddl.io import canonical_json
-from osddl.order import FkEdge, LoadOrder, TableRef, edges_from_decisions, emitted_edges, load_order
-from osddl.order_verify import verify_order
+from osddl.proofs.order import verify_order
 from tests.profile_models import parent_child_model
 
 A, B, C = (TableRef("dbo", n) for n in "ABC")
@@ -362,7 +369,7 @@ def kinds(folder: Path) -> list[str]:
 def test_verifier_passes_a_correct_layout(tmp_path: Path) -> None:
     folder = good_layout().write(tmp_path)
     proof = verify_order(folder, EDGES, SELF)
-    assert proof["schemaVersion"] == "osddl.order-verification/1"
+    assert proof["schemaVersion"] == "osddl.export.order-verification/1"
     assert proof["verdict"] == "pass", proof["failures"]
     edge_results = {c["subject"]: c["result"] for c in proof["checks"] if c["kind"] == "edge"}
     assert edge_results == {

@@ -19,7 +19,7 @@ from osddl.profile.evidence import Evidence
 from osddl.profile.run import ProfileOptions, profile_model
 from osddl.profile.store import read_profile, write_profile
 from osddl.source.engine import create_source_engine
-from osddl.stages.model import extract_to_file
+from osddl.stages.extract_model import extract_to_file
 from tests.profile_models import create_tables, parent_child_model
 
 small = st.none() | st.integers(min_value=0, max_value=3)

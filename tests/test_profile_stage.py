@@ -15,7 +15,7 @@ import pytest
 from fixtures.demo import build_demo
 from osddl.config import load_settings
 from osddl.profile.store import read_profile
-from osddl.stages.model import extract_to_file
+from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 
 ROOT = Path(__file__).resolve().parents[1]

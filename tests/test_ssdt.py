@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from fixtures.demo import build_demo
+from osddl.compare.ddl import read_ddl
 from osddl.config import load_settings
-from osddl.ddl_compare import read_ddl
 from osddl.stages.decide import DecideOutputs, decide_to_files
-from osddl.stages.model import extract_to_file
+from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 from osddl.stages.ssdt import emit_ssdt, render_tree
 from osddl.stages.static_data import snapshot_static_entities

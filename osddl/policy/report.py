@@ -67,7 +67,7 @@ def _reference(d: ReferenceDecision) -> dict[str, Any]:
     }
 
 
-def counts(decisions: Decisions) -> dict[str, int]:
+def decision_counts(decisions: Decisions) -> dict[str, int]:
     remediation = (
         sum(d.requires_remediation for d in decisions.columns)
         + sum(d.requires_remediation for d in decisions.uniques)
@@ -90,7 +90,7 @@ def decisions_document(decisions: Decisions, options: Mapping[str, Any]) -> dict
         "schemaVersion": DECISIONS_VERSION,
         "mode": decisions.mode,
         "options": dict(options),
-        "counts": counts(decisions),
+        "counts": decision_counts(decisions),
         "columns": [_column(d) for d in decisions.columns],
         "uniqueIndexes": [_unique(d) for d in decisions.uniques],
         "references": [_reference(d) for d in decisions.references],
@@ -168,7 +168,7 @@ def report_document(decisions: Decisions) -> dict[str, Any]:
     return {
         "schemaVersion": REPORT_VERSION,
         "mode": decisions.mode,
-        "counts": counts(decisions),
+        "counts": decision_counts(decisions),
         "modules": [modules[k] for k in sorted(modules, key=str.casefold)],
         "topRisks": risks[:10],
     }

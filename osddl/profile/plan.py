@@ -14,7 +14,7 @@ NO_DISTINCT = ("varbinary", "image", "text", "ntext", "xml", "(max)")
 
 
 @dataclass(frozen=True)
-class TableRef:
+class ProfiledTable:
     module: str
     entity: str
     schema: str
@@ -46,24 +46,24 @@ class UniquePlan:
 class ReferencePlan:
     attribute: str
     column: str
-    target: TableRef | None  # None: the target entity is not in the model
+    target: ProfiledTable | None  # None: the target entity is not in the model
     trusted: bool
 
 
 @dataclass(frozen=True)
-class TablePlan:
-    table: TableRef
+class TableProbes:
+    table: ProfiledTable
     columns: list[ColumnPlan]
     uniques: list[UniquePlan] = field(default_factory=list)
     references: list[ReferencePlan] = field(default_factory=list)
 
 
-def _table_ref(module: str, entity: Entity) -> TableRef:
+def _profiled_table(module: str, entity: Entity) -> ProfiledTable:
     pk = tuple(a.physical_name for a in entity.attributes if a.is_identifier)
     for index in entity.indexes:
         if index.kind == "PK":
             pk = tuple(c.column for c in index.columns if not c.is_included)
-    return TableRef(module, entity.name, entity.schema, entity.physical_name, pk)
+    return ProfiledTable(module, entity.name, entity.schema, entity.physical_name, pk)
 
 
 def _candidates(model: Model, wanted: Sequence[str]) -> dict[tuple[str, str], list[UniquePlan]]:
@@ -96,10 +96,10 @@ def _candidates(model: Model, wanted: Sequence[str]) -> dict[tuple[str, str], li
     return found
 
 
-def plan_profile(model: Model, unique_candidates: Sequence[str] = ()) -> list[TablePlan]:
+def plan_profile(model: Model, unique_candidates: Sequence[str] = ()) -> list[TableProbes]:
     """One plan per entity of the model, in model order."""
     targets = {
-        (e.schema.casefold(), e.physical_name.casefold()): _table_ref(m.name, e)
+        (e.schema.casefold(), e.physical_name.casefold()): _profiled_table(m.name, e)
         for m in model.modules
         for e in m.entities
     }
@@ -134,8 +134,8 @@ def plan_profile(model: Model, unique_candidates: Sequence[str] = ()) -> list[Ta
                 if a.reference is not None
             ]
             plans.append(
-                TablePlan(
-                    _table_ref(module.name, entity),
+                TableProbes(
+                    _profiled_table(module.name, entity),
                     [ColumnPlan(a) for a in entity.attributes],
                     uniques,
                     references,

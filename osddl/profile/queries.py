@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql import FromClause, Select, TableClause
 
-from osddl.profile.plan import TableRef
+from osddl.profile.plan import ProfiledTable
 
 SAMPLE_LIMIT = 10
 
@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     Query: TypeAlias = Select[*tuple[Any, ...]]
 
 
-def table_clause(ref: TableRef, columns: Sequence[str], engine_schema: str | None) -> TableClause:
+def table_clause(
+    ref: ProfiledTable, columns: Sequence[str], engine_schema: str | None
+) -> TableClause:
     wanted = dict.fromkeys([*ref.primary_key, *columns])
     return sa.table(ref.table, *(sa.column(c) for c in wanted), schema=engine_schema)
 

@@ -19,7 +19,7 @@ from osddl.errors import SourceError
 from osddl.model.contract import Model
 from osddl.profile import queries
 from osddl.profile.evidence import Evidence, Status
-from osddl.profile.plan import ReferencePlan, TablePlan, UniquePlan, plan_profile
+from osddl.profile.plan import ReferencePlan, TableProbes, UniquePlan, plan_profile
 from osddl.profile.timeouts import arm, is_permission_error, is_timeout
 from osddl.source.catalog import table_key
 from osddl.source.engine import DEFAULT_SCHEMA, redact, source_errors
@@ -73,7 +73,7 @@ class _Probe:
             disarm()
 
 
-def _column_evidence(probe: _Probe, plan: TablePlan, schema: str | None) -> list[Evidence]:
+def _column_evidence(probe: _Probe, plan: TableProbes, schema: str | None) -> list[Evidence]:
     ref = plan.table
     names = [c.column for c in plan.columns]
     table = queries.table_clause(ref, names, schema)
@@ -105,7 +105,7 @@ def _column_evidence(probe: _Probe, plan: TablePlan, schema: str | None) -> list
 
 
 def _distinct_counts(
-    probe: _Probe, plan: TablePlan, schema: str | None, found: list[Evidence]
+    probe: _Probe, plan: TableProbes, schema: str | None, found: list[Evidence]
 ) -> None:
     """Exact distinct counts, only for tables up to `distinct_threshold` rows (a costly pass)."""
     countable = [c.column for c in plan.columns if c.distinct_countable]
@@ -131,7 +131,7 @@ def _sample_size(row_count: int | None, options: ProfileOptions) -> int | None:
 
 
 def _unique_evidence(
-    probe: _Probe, plan: TablePlan, unique: UniquePlan, schema: str | None, row_count: int | None
+    probe: _Probe, plan: TableProbes, unique: UniquePlan, schema: str | None, row_count: int | None
 ) -> Evidence:
     ref = plan.table
     evidence = Evidence(
@@ -177,7 +177,7 @@ def _mark_sampled(evidence: Evidence, size: int | None) -> None:
 
 def _reference_evidence(
     probe: _Probe,
-    plan: TablePlan,
+    plan: TableProbes,
     reference: ReferencePlan,
     schema_of: Callable[[str], str | None],
     row_count: int | None,
@@ -229,7 +229,7 @@ def _reference_evidence(
 
 
 def _profile_table(
-    engine: Engine, plan: TablePlan, options: ProfileOptions, default_schema: str
+    engine: Engine, plan: TableProbes, options: ProfileOptions, default_schema: str
 ) -> list[Evidence]:
     def schema_of(schema: str) -> str | None:
         return default_schema if schema.casefold() == "dbo" else schema
@@ -249,7 +249,7 @@ def _profile_table(
     return found
 
 
-def _check_tables_exist(engine: Engine, plans: Sequence[TablePlan], default_schema: str) -> None:
+def _check_tables_exist(engine: Engine, plans: Sequence[TableProbes], default_schema: str) -> None:
     wanted = [table_key(p.table.schema, p.table.table) for p in plans]
     with source_errors(engine), engine.connect() as connection:
         catalog = read_catalog(connection, wanted, default_schema)

@@ -93,7 +93,7 @@ def read_profile(path: Path) -> list[Evidence]:
     return out
 
 
-def summary(evidence: Sequence[Evidence], knobs: dict[str, Any]) -> dict[str, Any]:
+def profile_summary(evidence: Sequence[Evidence], knobs: dict[str, Any]) -> dict[str, Any]:
     """Per-table counts for humans (and the console table)."""
     tables: dict[tuple[str, str], dict[str, Any]] = {}
     for item in evidence:

@@ -1,35 +1,14 @@
-"""Jinja rendering of SSDT files: StrictUndefined, no autoescape for SQL, trailing newline kept."""
+"""The SSDT files rendered from their templates (tables, schemas, post-deployment, sqlproj)."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import quoteattr
 
-import jinja2
-
 from osddl.ssdt.plan import TablePlan
+from osddl.templating import render
 from osddl.tsql import quote
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SDK_VERSION = "0.2.0-preview"
-
-
-@cache
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def render(template: str, **values: Any) -> str:
-    return environment().get_template(template).render(**values)
 
 
 def table_script(plan: TablePlan) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import networkx as nx
 
-from osddl.data.snapshot import read_rows
+from osddl.export.snapshot import read_rows
 from osddl.model.contract import Entity, Module
 from osddl.model.sqltype import parse_sql_type
 from osddl.ssdt.plan import module_folder

@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from osddl.config import Settings
-from osddl.data.dynamic import Column, TableLoad, render_table, write_text_chunks
-from osddl.data.snapshot import exported_attributes
+from osddl.export.dynamic import Column, TableLoad, render_table, write_text_chunks
+from osddl.export.order import FkEdge, TableRef, edges_from_decisions, load_order
+from osddl.export.snapshot import exported_attributes
 from osddl.io import atomic_write_text, read_json_file, write_json
 from osddl.model.contract import Entity, Model, Module
 from osddl.model.sqltype import parse_sql_type
 from osddl.model.store import read_model
-from osddl.order import FkEdge, TableRef, edges_from_decisions, load_order
 from osddl.ssdt.plan import module_folder
-from osddl.ssdt.render import render
-from osddl.stages.snapshots import exported_entities, table_id
+from osddl.stages.snapshot import exported_entities, table_id
 from osddl.stages.ssdt import skipped_modules, snapshot_path, static_entities
+from osddl.templating import render
 
 LOAD_ORDER = "work/load-order.json"
 PROOF = "proofs/topological-order-proof.json"

@@ -11,11 +11,11 @@ from osddl.io import read_json_file, sha256_file
 from osddl.model.contract import Model
 from osddl.model.store import read_model
 from osddl.profile.run import ProfileOptions, profile_model
-from osddl.profile.store import console_table, summary, write_profile, write_summary
+from osddl.profile.store import console_table, profile_summary, write_profile, write_summary
 from osddl.source.engine import create_source_engine, redact
 from osddl.source.probe import file_probe, server_probe
 from osddl.stages.cached import run_cached
-from osddl.stages.model import model_inputs
+from osddl.stages.extract_model import model_inputs
 
 
 def profile_options(settings: Settings) -> ProfileOptions:
@@ -77,7 +77,7 @@ def profile_to_files(
         def produce() -> None:
             evidence = profile_model(engine, model, options, terminal_progress)
             write_profile(parquet, evidence, options.knobs())
-            write_summary(summary_path, summary(evidence, options.knobs()))
+            write_summary(summary_path, profile_summary(evidence, options.knobs()))
 
         run_cached(
             settings,

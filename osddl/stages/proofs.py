@@ -10,14 +10,14 @@ from typing import Any
 
 from osddl import __version__
 from osddl.config import Settings
+from osddl.export.order import edges_from_decisions, emitted_edges
 from osddl.io import write_json
-from osddl.manifest import write_manifest
 from osddl.model.store import read_model
-from osddl.order import edges_from_decisions, emitted_edges
-from osddl.order_verify import verify_order
+from osddl.proofs.export import verify_export, write_verification
+from osddl.proofs.manifest import write_manifest
+from osddl.proofs.order import verify_order
 from osddl.stages.export import physical_edges, tightened
 from osddl.stages.ssdt import skipped_modules, static_entities
-from osddl.verify_export import verify_export, write_verification
 
 ORDER_VERIFICATION = "proofs/order-verification.json"
 LIBRARIES = ("sqlalchemy", "pyarrow", "sqlglot", "doit", "jinja2", "networkx")

@@ -13,8 +13,9 @@ from osddl.model.contract import Entity, Model
 from osddl.model.store import read_model
 from osddl.model.users import USERS_MODULE
 from osddl.ssdt.plan import SsdtOptions, TablePlan, module_folder, table_plans
-from osddl.ssdt.render import post_deployment, project, render, schema_script, table_script
+from osddl.ssdt.render import post_deployment, project, schema_script, table_script
 from osddl.ssdt.seeds import SeedPlan, seed_order, seed_plan
+from osddl.templating import render
 
 OWNED = ("Modules", "Schemas", "Seeds")  # folders this stage owns; Remediation/ is decide's
 

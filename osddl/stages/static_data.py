@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from osddl.config import Settings
-from osddl.data.snapshot import write_snapshot
+from osddl.export.snapshot import write_snapshot
 from osddl.io import sha256_file, write_json
 from osddl.model.store import read_model
 from osddl.source.engine import create_source_engine

@@ -16,7 +16,8 @@ from typing import Any, Final, NamedTuple
 
 from osddl.errors import InputError
 from osddl.io import read_json_file, sha256_file, write_json
-from osddl.manifest import (
+from osddl.model.contract import Entity, Model, Module
+from osddl.proofs.manifest import (
     MANIFEST,
     SCHEMA_VERSION,
     UNLISTED,
@@ -28,7 +29,6 @@ from osddl.manifest import (
     parquet_rows,
     static_tables,
 )
-from osddl.model.contract import Entity, Model, Module
 from osddl.ssdt.plan import module_folder
 
 RESULT_VERSION: Final = "osddl.export-validation/1"

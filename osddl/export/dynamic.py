@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from osddl.io import temp_file_for
 from osddl.model.sqltype import SqlType
-from osddl.ssdt.render import render
+from osddl.templating import render
 from osddl.tsql import literal, qualified, quote
 
 MAX_BATCH_ROWS = 1000  # SQL Server's limit for one row constructor

@@ -4,7 +4,7 @@ Pure: callers pass the tables and the foreign keys the *target* will enforce; no
 writes files. Cycles are broken by deferring FK columns (inserted as NULL, set afterwards by
 `DynamicData/deferred_updates.sql`); self-references stay out of the graph because the renderer
 orders them row by row inside the table's file. `LoadOrder.proof()` is the JSON of
-`out/proofs/topological-order-proof.json`; `osddl.order_verify` re-checks the emitted scripts
+`out/proofs/topological-order-proof.json`; `osddl.proofs.order` re-checks the emitted scripts
 independently.
 """
 

@@ -21,7 +21,7 @@ from osddl.model.contract import Entity, Model, Module
 from osddl.model.users import USERS_MODULE
 from osddl.source.engine import redact
 
-SCHEMA_VERSION: Final = "osddl.manifest/1"
+SCHEMA_VERSION: Final = "osddl.proofs.manifest/1"
 MANIFEST: Final = "full-export.manifest.json"
 VALIDATION: Final = "proofs/export-validation.json"
 RUN_LOG: Final = "run-log.jsonl"
@@ -205,7 +205,7 @@ def decision_counts(out_dir: Path) -> dict[str, int]:
     return {ours: int(counts[theirs]) for theirs, ours in DECISION_COUNTS if theirs in counts}
 
 
-def counts(
+def artifact_counts(
     out_dir: Path, model: Model, entries: list[dict[str, Any]], extra: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """Modules, entities and tables of the export (non-Users modules); rows of the exported
@@ -246,7 +246,7 @@ def build_manifest(
         "schemaVersion": SCHEMA_VERSION,
         "artifacts": entries,
         "stages": stages(entries),
-        "counts": counts(out_dir, model, entries, counts_extra),
+        "counts": artifact_counts(out_dir, model, entries, counts_extra),
         "options": scrub(settings_provenance),
         "versions": dict(sorted(versions.items())),
     }

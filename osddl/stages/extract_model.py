@@ -106,7 +106,7 @@ def extract_to_file(settings: Settings, target: Path) -> None:
         produce()
     else:
         reused = run_cached(settings, _model_cache_key(settings), {"model.json": target}, produce)
-    print(summary(read_model(target), None if reused else warnings, target, settings))
+    print(model_summary(read_model(target), None if reused else warnings, target, settings))
 
 
 def _model_cache_key(settings: Settings) -> CacheKey:
@@ -131,7 +131,9 @@ def _model_cache_key(settings: Settings) -> CacheKey:
     )
 
 
-def summary(model: Model, warnings: list[Finding] | None, target: Path, settings: Settings) -> str:
+def model_summary(
+    model: Model, warnings: list[Finding] | None, target: Path, settings: Settings
+) -> str:
     """Entities and attributes per module; the warnings (None: reused, not rebuilt)."""
     source = settings.text("model.from_file") or redact(settings.text("source.url"))
     entities = sum(len(m.entities) for m in model.modules)

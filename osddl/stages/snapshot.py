@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from osddl.config import Settings
-from osddl.data.snapshot import write_snapshot
 from osddl.errors import InputError
+from osddl.export.snapshot import write_snapshot
 from osddl.model.contract import Entity, Model, Module
 from osddl.model.store import read_model
 from osddl.source.engine import create_source_engine

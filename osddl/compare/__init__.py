@@ -1,0 +1,1 @@
+"""Comparisons with other tools' output (`dmm_compare`)."""

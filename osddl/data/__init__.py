@@ -1,1 +1,0 @@
-"""Table data: snapshots of the source (Parquet) and what is rendered from them."""
