@@ -1,19 +1,21 @@
 """osddl task graph: `doit list` is the operator's menu. Task logic lives in tasks/ and osddl/."""
 
+from osddl.filecheck import MemoMD5Checker
 from tasks.compare import task_dmm_compare
 from tasks.docs import task_docs
 from tasks.export import task_dynamic_data, task_load_script, task_order, task_snapshot
-from tasks.groups import task_full_export
 from tasks.model import task_demo_db, task_extract_model
 from tasks.policy import task_decide
 from tasks.profile import task_profile
-from tasks.proofs import task_manifest, task_verify
+from tasks.proofs import task_full_export, task_manifest, task_sweep, task_verify
 from tasks.ssdt import task_ssdt, task_static_data
+from tasks.state import BACKEND, StateReporter, state_file
 
 DOIT_CONFIG = {
-    "check_file_uptodate": "md5",
-    "dep_file": ".doit.db",
-    "backend": "json",
+    "check_file_uptodate": MemoMD5Checker,  # doit's md5 rule, each file hashed once per run
+    "dep_file": state_file(),  # kill-safe state, one run at a time: tasks/state.py
+    "backend": BACKEND,
+    "reporter": StateReporter,
     "default_tasks": ["full_export"],
     "verbosity": 1,
 }
@@ -34,5 +36,6 @@ __all__ = [
     "task_snapshot",
     "task_ssdt",
     "task_static_data",
+    "task_sweep",
     "task_verify",
 ]

@@ -206,6 +206,7 @@ def measure_baseline(path: Path, workdir: Path) -> dict[str, Any]:
 
 def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str, Any]:
     from osddl.export.dynamic import render_table
+    from osddl.export.load_order import LoadOrderDocument
     from osddl.export.snapshot import write_snapshot
     from osddl.source.engine import create_source_engine
     from osddl.stages.export import table_load
@@ -213,7 +214,7 @@ def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str
     model = orders_model()
     module = model.modules[0]
     entity = module.entities[0]
-    load = table_load(module, entity, {"deferred": {}, "selfReferences": {}})
+    load = table_load(module, entity, LoadOrderDocument(tables=[], deferred={}, self_references={}))
     engine = create_source_engine(f"sqlite:///{path}")
     snapshot = workdir / "data" / f"dbo.{TABLE}.parquet"
     target = workdir / "DynamicData" / "Bench" / "dbo.Orders.dynamic.sql"

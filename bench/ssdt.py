@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 def measure(entities: int, workdir: Path) -> dict[str, float]:
     from fixtures.scale import build_scale
     from osddl.config import load_settings
-    from osddl.io import write_json
     from osddl.model.store import read_model
     from osddl.policy.decide import PolicyOptions, decide
     from osddl.policy.report import decisions_document
+    from osddl.policy.store import write_decisions
     from osddl.stages.extract_model import extract_to_file
     from osddl.stages.ssdt import emit_ssdt
 
@@ -44,7 +44,7 @@ def measure(entities: int, workdir: Path) -> dict[str, float]:
     out = workdir / "out"
     extract_to_file(config, out / "model.json")
     decisions = decide(read_model(out / "model.json"), [], PolicyOptions(mode="aggressive"))
-    write_json(out / "decisions.json", decisions_document(decisions, {}))
+    write_decisions(out / "decisions.json", decisions_document(decisions, {}))
     start = time.perf_counter()
     emit_ssdt(config, out / "model.json", out / "decisions.json", out / "data", out / "ssdt")
     seconds = time.perf_counter() - start

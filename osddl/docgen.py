@@ -11,9 +11,10 @@ from pathlib import Path
 
 from osddl.config import KEYS
 from osddl.io import atomic_write_text, canonical_json
-from osddl.model.store import SCHEMA_FILE, model_schema
 from osddl.policy.matrix import MATRIX
 from osddl.policy.rationale import RATIONALES
+from osddl.schemas import SCHEMAS
+from osddl.typed_json import SCHEMA_DIR
 
 CONFIG_DOC = Path("docs/configuration.md")
 POLICY_DOC = Path("docs/policy.md")
@@ -81,12 +82,14 @@ def regenerated(path: Path, document: str) -> str:
     return document
 
 
-def schema_bytes() -> bytes:
-    return canonical_json(model_schema())
+def schema_bytes(name: str) -> bytes:
+    """The committed bytes of `docs/schemas/<name>` (a key of `SCHEMAS`)."""
+    return canonical_json(SCHEMAS[name]())
 
 
 def write_docs(root: Path = Path(".")) -> None:
     for path in sorted({doc for doc, _ in SECTIONS}):
         target = root / path
         atomic_write_text(target, regenerated(path, target.read_text(encoding="utf-8")))
-    atomic_write_text(root / SCHEMA_FILE, schema_bytes().decode("utf-8"))
+    for name in SCHEMAS:
+        atomic_write_text(root / SCHEMA_DIR / name, schema_bytes(name).decode("utf-8"))

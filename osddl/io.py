@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,33 @@ def canonical_json(value: Any) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+# Temp files seen in a folder and not removed yet, per folder (absolute path, device, inode). Only
+# a killed process leaves temp files behind, so a folder is listed on its first write in this
+# process, not on every write (a listing per write made n files written into one folder O(n²)).
+_LEFTOVERS: dict[tuple[str, int, int], set[str]] = {}
+_LEFTOVERS_LOCK = threading.Lock()
+
+
+def _remove_leftovers(folder: Path, prefix: str) -> None:
+    stat = folder.stat()
+    key = (os.path.abspath(folder), stat.st_dev, stat.st_ino)
+    with _LEFTOVERS_LOCK:
+        if key not in _LEFTOVERS:
+            with os.scandir(folder) as entries:
+                names = {e.name for e in entries if e.name.startswith(".")}
+            _LEFTOVERS[key] = {n for n in names if n.endswith(".tmp")}
+        leftovers = _LEFTOVERS[key]
+        stale = [name for name in leftovers if name.startswith(prefix)]
+        leftovers.difference_update(stale)
+    for name in stale:
+        (folder / name).unlink(missing_ok=True)
+
+
 def temp_file_for(path: Path) -> str:
     """A new temp file beside `path`; leftovers of an earlier, killed write of it are removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}."
-    for stale in path.parent.iterdir():
-        if stale.name.startswith(prefix) and stale.name.endswith(".tmp"):
-            stale.unlink(missing_ok=True)
+    _remove_leftovers(path.parent, prefix)
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     os.close(fd)
     return tmp

@@ -1,4 +1,5 @@
-"""What every task module shares: the effective settings and operator-friendly actions."""
+"""What every task module shares: the effective settings, artifact paths, fingerprints, and
+operator-friendly actions."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from doit.exceptions import TaskFailed
+from doit.tools import config_changed
 
-from osddl import __version__
 from osddl.config import Settings, load_settings
 from osddl.errors import OsddlError
 from osddl.io import canonical_json, sha256_bytes
+from osddl.layout import path
+from osddl.model.contract import Entity, Module
+from osddl.model.store import read_model
+from osddl.options import SourceOptions, fingerprint, selection_options
 from osddl.proofs.manifest import append_run_log
+from osddl.selection import Selection, select
 
 CLI_ENV = "OSDDL_CLI_SET"  # JSON object of `--set key=value` pairs from the `osddl` entry point
 
@@ -36,22 +42,65 @@ def out(*parts: str) -> Path:
     return Path(settings().text("output.dir"), *parts)
 
 
-def fingerprint(values: dict[str, Any]) -> str:
-    """A digest of the settings a task depends on, for `config_changed`: no secret is stored."""
-    return sha256_bytes(canonical_json({"osddl": __version__, **values}))
+def artifact(key: str, module: Module | None = None, entity: Entity | None = None) -> str:
+    """An artifact's path (layout key), as doit's file_dep and targets want it."""
+    return str(out(path(key, module, entity)))
+
+
+def selection() -> Selection:
+    """The current selection, from model.json (empty before the first extraction)."""
+    model = out(path("model"))
+    if not model.is_file():
+        return Selection((), (), (), ())
+    return select(read_model(model), selection_options(settings()))
+
+
+def options_changed(options: Any) -> Any:
+    """doit's config_changed over the same options object the action receives."""
+    return config_changed(fingerprint(options))
+
+
+def source_uptodate(source: SourceOptions, from_file: str, refresh: bool) -> bool:
+    """SQLite and JSON sources are file dependencies; servers and refreshes always run (the action
+    then asks the evidence cache, which re-extracts only when the source probe changed)."""
+    from osddl.stages.extract_model import model_inputs
+
+    return not model_inputs(source, from_file).server and not refresh
+
+
+def listing(root: Path, exclude: Iterable[str]) -> str:
+    """A digest of every file's path, size and modification time under `root`: O(files), no
+    reads. Tasks whose input is the whole output tree (manifest, export validation) compare it."""
+    skip = set(exclude)
+    entries = []
+    for file in sorted(root.rglob("*")) if root.is_dir() else []:
+        relative = file.relative_to(root).as_posix()
+        if file.is_file() and relative not in skip:
+            stat = file.stat()
+            entries.append([relative, stat.st_size, stat.st_mtime_ns])
+    return sha256_bytes(canonical_json(entries))
+
+
+def tree_unchanged(
+    options: Any, folder: str = "", exclude: Iterable[str] = ()
+) -> Callable[[Any, dict[str, Any]], bool]:
+    """Up to date while the listing of out/`folder` and the options equal the last successful
+    run's (checked when the task is reached, after the tasks it follows have written)."""
+
+    def check(task: Any, values: dict[str, Any]) -> bool:
+        return values.get("tree") == tree_values(options, folder, exclude)["tree"]
+
+    return check
+
+
+def tree_values(options: Any, folder: str = "", exclude: Iterable[str] = ()) -> dict[str, str]:
+    """What `tree_unchanged` compares: the action returns it, doit keeps it."""
+    return {"tree": listing(out(folder), tuple(exclude)) + fingerprint(options)}
 
 
 def _log(action: str, start: float, subject: str | None, outcome: str) -> None:
     facts = {"outcome": outcome, **({"subject": subject} if subject else {})}
     append_run_log(out(), action, time.perf_counter() - start, **facts)
-
-
-def source_uptodate(config: Settings) -> bool:
-    """SQLite and JSON sources are file dependencies; servers and refreshes always run (the action
-    then asks the evidence cache, which re-extracts only when the source probe changed)."""
-    from osddl.stages.extract_model import model_inputs
-
-    return not model_inputs(config).server and not config.flag("cache.refresh")
 
 
 def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:

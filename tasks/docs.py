@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from osddl.docgen import write_docs
-from osddl.model.store import SCHEMA_FILE
+from osddl.schemas import SCHEMAS
+from osddl.typed_json import SCHEMA_DIR
 
 
 def task_docs() -> dict[str, object]:
@@ -17,7 +18,7 @@ def task_docs() -> dict[str, object]:
             "osddl/policy/matrix.py",
             "osddl/policy/rationale.py",
         ],
-        "targets": [str(SCHEMA_FILE)],
+        "targets": [str(SCHEMA_DIR / name) for name in SCHEMAS],
         "uptodate": [lambda: False],
         "verbosity": 1,
     }

@@ -6,115 +6,117 @@ Per-table tasks are created after `extract_model` ran, from the model it wrote.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from doit import create_after
-from doit.tools import config_changed
 
-from osddl.model.contract import Entity, Module
-from osddl.model.store import read_model
-from osddl.stages.export import (
-    LOAD_ORDER,
-    PROOF,
-    SINGLE_FILE,
-    dynamic_path,
-    fragment_path,
-    load_script,
-    order_to_files,
-    render_dynamic,
-)
+from osddl.layout import task_of
+from osddl.options import data_options, order_options, render_options, snapshot_options
+from osddl.selection import table_id
+from osddl.stages.dynamic_data import dynamic_key, render_dynamic
 from osddl.stages.extract_model import model_inputs
-from osddl.stages.snapshot import exported_entities, snapshot_one, table_id
-from osddl.stages.ssdt import snapshot_path
-from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
-
-
-def _exported() -> list[tuple[Module, Entity]]:
-    path = out("model.json")
-    return list(exported_entities(read_model(path), settings())) if path.is_file() else []
+from osddl.stages.load_script import load_script
+from osddl.stages.order import order_to_files
+from osddl.stages.snapshot import snapshot_one
+from tasks.common import (
+    artifact,
+    operator_action,
+    options_changed,
+    out,
+    selection,
+    settings,
+    source_uptodate,
+)
 
 
 @create_after(executed="extract_model")
 def task_snapshot() -> Iterator[dict[str, object]]:
     """Snapshot every exported table from the source → out/data/<schema>.<table>.parquet."""
     config = settings()
-    inputs = model_inputs(config)
-    for _, entity in _exported():
+    options = snapshot_options(config)
+    from_file, refresh = config.text("model.from_file"), config.flag("cache.refresh")
+    inputs = [str(p) for p in model_inputs(options.source, from_file).files]
+    for module, entity in selection().exported:
         yield {
-            "name": table_id(entity),
+            "name": task_of("snapshot", entity).partition(":")[2],
             "actions": [
                 (
                     operator_action(snapshot_one),
-                    [config, out("model.json"), table_id(entity), out("data")],
+                    [options, Path(artifact("model")), table_id(entity), out()],
                 )
             ],
-            "file_dep": [str(out("model.json")), *(str(p) for p in inputs.files)],
-            "targets": [str(snapshot_path(out("data"), entity))],
+            "file_dep": [artifact("model"), *inputs],
+            "targets": [artifact("snapshot", module, entity)],
             "uptodate": [
-                source_uptodate(config),
-                config_changed(fingerprint(config.subset("data.fetch"))),
+                source_uptodate(options.source, from_file, refresh),
+                options_changed(options),
             ],
         }
 
 
 def task_order() -> dict[str, object]:
     """FK load order, cycles broken on nullable columns → out/proofs/*order-proof.json."""
-    config = settings()
+    options = order_options(settings())
     return {
         "actions": [
             (
                 operator_action(order_to_files),
-                [config, out("model.json"), out("decisions.json"), out()],
+                [options, Path(artifact("model")), Path(artifact("decisions")), out()],
             )
         ],
-        "file_dep": [str(out("model.json")), str(out("decisions.json"))],
-        "targets": [str(out(PROOF)), str(out(LOAD_ORDER))],
-        "uptodate": [config_changed(fingerprint(config.subset("data.break", "data.allow")))],
+        "file_dep": [artifact("model"), artifact("decisions")],
+        "targets": [artifact("order_proof"), artifact("load_order")],
+        "uptodate": [options_changed(options)],
         "verbosity": 2,
     }
+
+
+def _rendered(insert_mode: str) -> list[str]:
+    """Every table's script and deferred fragment in this insert mode."""
+    key = dynamic_key(insert_mode)
+    return [artifact(k, m, e) for m, e in selection().exported for k in (key, "deferred_fragment")]
 
 
 @create_after(executed="extract_model")
 def task_dynamic_data() -> Iterator[dict[str, object]]:
     """Render each table's INSERT script from its snapshot → out/DynamicData/<Module>/*.sql."""
-    config = settings()
-    for module, entity in _exported():
+    options = render_options(settings())
+    for module, entity in selection().exported:
         yield {
-            "name": f"{entity.schema}.{entity.emitted_name}",
+            "name": task_of("dynamic", entity).partition(":")[2],
             "actions": [
                 (
                     operator_action(render_dynamic),
-                    [config, out("model.json"), table_id(entity), out()],
+                    [options, Path(artifact("model")), table_id(entity), out()],
                 )
             ],
             "file_dep": [
-                str(out("model.json")),
-                str(out(LOAD_ORDER)),
-                str(snapshot_path(out("data"), entity)),
+                artifact("model"),
+                artifact("load_order"),
+                artifact("snapshot", module, entity),
             ],
             "targets": [
-                str(out(dynamic_path(module, entity, config.text("data.insert_mode")))),
-                str(out(fragment_path(entity))),
+                artifact(dynamic_key(options.insert_mode), module, entity),
+                artifact("deferred_fragment", module, entity),
             ],
-            "uptodate": [config_changed(fingerprint(config.subset("data.batch")))],
+            "uptodate": [options_changed(options)],
         }
 
 
 @create_after(executed="extract_model")
 def task_load_script() -> dict[str, object]:
     """Write DynamicData/load.sql (sqlcmd master script) and deferred_updates.sql."""
-    config = settings()
-    mode = config.text("data.insert_mode")
-    rendered = [
-        str(out(p)) for m, e in _exported() for p in (dynamic_path(m, e, mode), fragment_path(e))
-    ]
+    options = data_options(settings())
+    single = options.insert_mode == "single-file"
     return {
-        "actions": [(operator_action(load_script), [config, out("model.json"), out()])],
-        "file_dep": [str(out("model.json")), str(out(LOAD_ORDER)), *rendered],
+        "actions": [(operator_action(load_script), [options, Path(artifact("model")), out()])],
+        "file_dep": [artifact("model"), artifact("load_order"), *_rendered(options.insert_mode)],
         "task_dep": ["dynamic_data"],
         "targets": [
-            str(out("DynamicData/load.sql")),
-            str(out("DynamicData/deferred_updates.sql")),
-            *([str(out(SINGLE_FILE))] if mode == "single-file" else []),
+            artifact("load_script"),
+            artifact("deferred_updates"),
+            *([artifact("single_file")] if single else []),
         ],
+        "uptodate": [options_changed(options)],
         "verbosity": 2,
     }

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from doit.tools import config_changed
-
+from osddl.options import extract_options
 from osddl.stages.extract_model import extract_to_file, model_inputs
-from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
+from tasks.common import artifact, operator_action, options_changed, settings, source_uptodate
 
 DEMO_DIR = Path("fixtures/demo")
 DEMO_BUILDER = ["fixtures/outsystems.py", "fixtures/demo.py"]
@@ -31,14 +30,16 @@ def task_demo_db() -> dict[str, object]:
 
 def task_extract_model() -> dict[str, object]:
     """Extract the OutSystems model (database or Advanced SQL JSON) → out/model.json."""
-    config = settings()
-    relevant = config.subset("source", "model", "naming")
-    inputs = model_inputs(config)
+    options = extract_options(settings())
+    inputs = model_inputs(options.source, options.from_file)
     return {
-        "actions": [(operator_action(extract_to_file), [config, out("model.json")])],
+        "actions": [(operator_action(extract_to_file), [options, Path(artifact("model"))])],
         "file_dep": [str(p) for p in inputs.files],
-        "targets": [str(out("model.json"))],
-        "uptodate": [source_uptodate(config), config_changed(fingerprint(relevant))],
+        "targets": [artifact("model")],
+        "uptodate": [
+            source_uptodate(options.source, options.from_file, options.cache.refresh),
+            options_changed(options),
+        ],
         "verbosity": 2,
         "clean": True,
     }

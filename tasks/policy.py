@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from osddl.stages.decide import DecideOutputs, decide_to_files, effective_settings, options_digest
-from tasks.common import operator_action, out, settings
+from osddl.options import decide_options, fingerprint
+from osddl.stages.decide import OUTPUTS, decide_to_files
+from tasks.common import artifact, operator_action, out, settings
+
+
+def _decide(mode: str) -> dict[str, str]:
+    """`--mode` is only known when the task runs: the options are built here, and their digest is
+    kept so the next run can tell whether they changed."""
+    options = decide_options(settings(), mode or None)
+    decide_to_files(options, Path(artifact("model")), Path(artifact("profile")), out())
+    return {"options": fingerprint(options)}
 
 
 def _same_options(task: Any, values: dict[str, Any]) -> bool:
     """Up to date only if the effective policy options (incl. --mode) equal the last run's."""
     mode = task.options.get("mode") if task.options else None
     try:
-        digest = options_digest(effective_settings(settings(), mode or None))
+        return values.get("options") == fingerprint(decide_options(settings(), mode or None))
     except Exception:  # a bad --mode is reported by the action
         return False
-    return values.get("options") == digest
 
 
 def task_decide() -> dict[str, object]:
     """Decide NOT NULL / UNIQUE / FK per column and reference → out/decisions.json (+ report)."""
-    outputs = DecideOutputs(out())
     return {
-        "actions": [
-            (
-                operator_action(decide_to_files),
-                [settings(), out("model.json"), out("profile.parquet"), outputs],
-            )
-        ],
+        "actions": [(operator_action(_decide),)],
         "params": [
             {
                 "name": "mode",
@@ -37,8 +40,8 @@ def task_decide() -> dict[str, object]:
                 "help": "policy mode: cautious | evidence-gated | aggressive",
             }
         ],
-        "file_dep": [str(out("model.json")), str(out("profile.parquet"))],
-        "targets": [str(p) for p in outputs.files.values()],
+        "file_dep": [artifact("model"), artifact("profile")],
+        "targets": [artifact(key) for key in OUTPUTS],
         "uptodate": [_same_options],
         "verbosity": 2,
         "clean": True,

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from doit.tools import config_changed
+from pathlib import Path
 
+from osddl.options import profile_stage_options
 from osddl.stages.extract_model import model_inputs
 from osddl.stages.profile import profile_to_files
-from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
+from tasks.common import artifact, operator_action, options_changed, settings, source_uptodate
 
 
 def task_profile() -> dict[str, object]:
     """Profile the source inside the database (NULLs, duplicates, orphans) → out/profile.parquet."""
-    config = settings()
-    inputs = model_inputs(config)
+    options = profile_stage_options(settings())
+    inputs = model_inputs(options.source, options.from_file)
+    outputs = [artifact("profile"), artifact("profile_summary")]
     return {
         "actions": [
             (
                 operator_action(profile_to_files),
-                [config, out("model.json"), out("profile.parquet"), out("profile-summary.json")],
+                [options, Path(artifact("model")), *(Path(p) for p in outputs)],
             )
         ],
-        "file_dep": [str(out("model.json")), *(str(p) for p in inputs.files)],
-        "targets": [str(out("profile.parquet")), str(out("profile-summary.json"))],
+        "file_dep": [artifact("model"), *(str(p) for p in inputs.files)],
+        "targets": outputs,
         "uptodate": [
-            source_uptodate(config),
-            config_changed(fingerprint(config.subset("source", "profile"))),
+            source_uptodate(options.source, options.from_file, options.cache.refresh),
+            options_changed(options),
         ],
         "verbosity": 2,
         "clean": True,

@@ -1,54 +1,119 @@
-"""Proof tasks (`doit verify`) and the run manifest.
+"""The sweep, the proof tasks (`doit verify`) and the run manifest.
 
-`verify:order` and `verify:export` always write their proof and never stop the run, so every
-proof is computed; `verify:verdict` then fails when any of them failed, naming which and why.
+Proofs always write their file and never stop the run, so every proof is computed; `verify:verdict`
+then fails when any of them failed, naming which and why. Each proof declares what it reads, so a
+rerun over unchanged files does not redo it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-from osddl.stages.proofs import (
-    manifest_to_file,
-    verdict,
-    verify_export_to_file,
-    verify_order_to_file,
+from osddl.layout import UNLISTED
+from osddl.options import data_options, manifest_options, order_options, selection_options
+from osddl.stages.manifest import manifest_to_file
+from osddl.stages.sweep import sweep
+from osddl.stages.verify import verdict, verify_export_to_file, verify_order_to_file
+from tasks.common import (
+    artifact,
+    operator_action,
+    out,
+    settings,
+    tree_unchanged,
+    tree_values,
 )
-from tasks.common import operator_action, out, settings
+
+PRODUCERS = ["extract_model", "profile", "decide", "ssdt", "snapshot", "order", "load_script"]
+
+
+def task_sweep() -> dict[str, object]:
+    """Remove every artifact this selection and insert mode no longer produce (printed)."""
+    options = data_options(settings())
+    return {
+        "actions": [(operator_action(sweep), [options, Path(artifact("model")), out()])],
+        "task_dep": PRODUCERS,
+        "uptodate": [False],  # a listing of out/: O(files), and it must see every leftover
+        "verbosity": 2,
+    }
+
+
+def _verify_order(options: Any) -> dict[str, str]:
+    verify_order_to_file(options, out())
+    return tree_values(options, "DynamicData")
+
+
+def _verify_export(options: Any) -> dict[str, str]:
+    verify_export_to_file(options, out())
+    return tree_values(options, exclude=UNLISTED)
+
+
+def _gate(options: Any) -> dict[str, str] | bool:
+    """full_export's last step: export validation over the new manifest, then the verdict."""
+    verify_export_to_file(options, out())
+    return verdict(out()) and tree_values(options, exclude=UNLISTED)
+
+
+def _manifest(options: Any) -> dict[str, str]:
+    manifest_to_file(options, out())
+    return tree_values(options, exclude=UNLISTED)
 
 
 def task_verify() -> Iterator[dict[str, object]]:
-    """Run every proof; exits non-zero and prints which and why when one fails."""
+    """Run every proof; exits non-zero with a table of proofs when one fails."""
+    order = order_options(settings())
+    chosen = selection_options(settings())
     yield {
         "name": "order",
         "doc": "Prove parents-before-children and deferred columns from the emitted scripts.",
-        "actions": [(operator_action(verify_order_to_file), [settings(), out()])],
-        "task_dep": ["load_script"],
-        "uptodate": [False],
+        "actions": [(operator_action(_verify_order), [order])],
+        "file_dep": [artifact("model"), artifact("decisions")],
+        "targets": [artifact("order_verification")],
+        "task_dep": ["load_script", "sweep"],
+        "uptodate": [tree_unchanged(order, "DynamicData")],  # every script it reads
         "verbosity": 2,
     }
     yield {
         "name": "export",
         "doc": "Re-hash every artifact of the manifest; completeness against the model.",
-        "actions": [(operator_action(verify_export_to_file), [out()])],
-        "uptodate": [False],
+        "actions": [(operator_action(_verify_export), [chosen])],
+        "task_dep": ["sweep"],
+        "targets": [artifact("export_validation")],
+        "uptodate": [tree_unchanged(chosen, exclude=UNLISTED)],  # it re-hashes the whole tree
         "verbosity": 2,
     }
     yield {
         "name": "verdict",
-        "doc": "Fail when any proof failed.",
+        "doc": "Print every proof's status; fail when any proof failed.",
         "actions": [(operator_action(verdict), [out()])],
         "task_dep": ["verify:order", "verify:export"],
-        "uptodate": [False],
+        "uptodate": [False],  # reads three small files; a failed proof must fail every run
         "verbosity": 2,
     }
 
 
 def task_manifest() -> dict[str, object]:
     """Write out/full-export.manifest.json (artifacts, hashes, stages, options, versions)."""
+    options = manifest_options(settings())
     return {
-        "actions": [(operator_action(manifest_to_file), [settings(), out()])],
-        "task_dep": ["ssdt", "load_script", "verify:order"],
-        "uptodate": [False],
+        "actions": [(operator_action(_manifest), [options])],
+        "task_dep": [*PRODUCERS, "sweep", "verify:order"],
+        "targets": [artifact("manifest")],
+        "uptodate": [tree_unchanged(options, exclude=UNLISTED)],
+        "verbosity": 2,
+    }
+
+
+STAGES = [*PRODUCERS, "dynamic_data", "sweep", "verify:order", "manifest"]
+
+
+def task_full_export() -> dict[str, object]:
+    """Run every stage and every proof; fails with a table of proofs when one fails."""
+    chosen = selection_options(settings())
+    return {
+        "actions": [(operator_action(_gate), [chosen])],
+        "task_dep": STAGES,
+        "uptodate": [tree_unchanged(chosen, exclude=UNLISTED)],
         "verbosity": 2,
     }

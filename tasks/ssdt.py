@@ -2,44 +2,55 @@
 
 from __future__ import annotations
 
-from doit.tools import config_changed
+from pathlib import Path
 
+from osddl.options import ssdt_stage_options, static_data_options
 from osddl.stages.extract_model import model_inputs
 from osddl.stages.ssdt import emit_ssdt
-from osddl.stages.static_data import INDEX, snapshot_static_entities
-from tasks.common import fingerprint, operator_action, out, settings, source_uptodate
+from osddl.stages.static_data import snapshot_static_entities
+from tasks.common import (
+    artifact,
+    operator_action,
+    options_changed,
+    out,
+    settings,
+    source_uptodate,
+)
 
 
 def task_static_data() -> dict[str, object]:
     """Snapshot the records of static entities from the source → out/data/*.parquet."""
     config = settings()
-    inputs = model_inputs(config)
+    options = static_data_options(config)
+    from_file, refresh = config.text("model.from_file"), config.flag("cache.refresh")
     return {
         "actions": [
-            (operator_action(snapshot_static_entities), [config, out("model.json"), out("data")])
+            (operator_action(snapshot_static_entities), [options, Path(artifact("model")), out()])
         ],
-        "file_dep": [str(out("model.json")), *(str(p) for p in inputs.files)],
-        "targets": [str(out("data", INDEX))],
-        "uptodate": [source_uptodate(config)],
+        "file_dep": [
+            artifact("model"),
+            *(str(p) for p in model_inputs(options.source, from_file).files),
+        ],
+        "targets": [artifact("static_index")],
+        "uptodate": [source_uptodate(options.source, from_file, refresh), options_changed(options)],
         "verbosity": 2,
     }
 
 
 def task_ssdt() -> dict[str, object]:
     """Emit the SSDT project (tables, schemas, seeds, sqlproj) → out/ssdt/."""
-    config = settings()
-    relevant = config.subset("ssdt", "naming")
+    options = ssdt_stage_options(settings())
     return {
         "actions": [
             (
                 operator_action(emit_ssdt),
-                [config, out("model.json"), out("decisions.json"), out("data"), out("ssdt")],
+                [options, Path(artifact("model")), Path(artifact("decisions")), out()],
             )
         ],
-        "file_dep": [str(out("model.json")), str(out("decisions.json")), str(out("data", INDEX))],
+        "file_dep": [artifact("model"), artifact("decisions"), artifact("static_index")],
         "task_dep": ["static_data"],
-        "uptodate": [config_changed(fingerprint(relevant))],
-        "targets": [str(out("ssdt", "Script.PostDeployment.sql"))],
+        "uptodate": [options_changed(options)],
+        "targets": [artifact("post_deployment")],
         "verbosity": 2,
         "clean": True,
     }

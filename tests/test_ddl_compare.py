@@ -17,6 +17,8 @@ from osddl.compare.ddl import (
 )
 from osddl.errors import InputError
 from osddl.io import canonical_json
+from osddl.schemas import SCHEMAS
+from osddl.typed_json import validate
 
 DATA = Path(__file__).parent / "data" / "ddl"
 OURS = DATA / "ours"
@@ -31,6 +33,11 @@ def ddl(tmp_path: Path, text: str, name: str = "script.sql") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def valid(diff: dict[str, object]) -> bool:
+    """The diff validates against the committed `docs/schemas/dmm-diff.schema.json`."""
+    return validate(SCHEMAS["dmm-diff.schema.json"](), diff) == []
 
 
 def column_type(tmp_path: Path, spelled: str) -> str:
@@ -71,7 +78,7 @@ def test_drift_is_reported_exactly(tmp_path: Path, capsys: pytest.CaptureFixture
     assert run_compare(OURS, DATA / "theirs_drift.sql", out) == 2
 
     diff = json.loads(out.read_text(encoding="utf-8"))
-    assert diff["schemaVersion"] == SCHEMA_VERSION
+    assert diff["schemaVersion"] == SCHEMA_VERSION and valid(diff)
     assert diff["match"] is False
     assert diff["missingTables"] == [COUNTRY]
     assert diff["extraTables"] == []
@@ -350,7 +357,7 @@ def test_keys_are_compared_only_when_theirs_has_any(tmp_path: Path) -> None:
     keyed = bare + "ALTER TABLE sales.osusr_sal_order ADD FOREIGN KEY (customerid)"
     keyed += " REFERENCES dbo.osusr_sal_customer (id);"
     diff = compare(ours, read_ddl(ddl(tmp_path, keyed, "keyed.sql")))
-    assert diff["match"] is False
+    assert diff["match"] is False and valid(diff)
     assert diff["compared"] == {"foreignKeys": True, "uniqueKeys": False}
     assert list(diff["tables"]) == [CUSTOMER, ORDER]
     assert diff["tables"][CUSTOMER]["foreignKeyDrift"] == [
@@ -395,6 +402,7 @@ def test_columns_pk_and_unique_drift(tmp_path: Path) -> None:
     )
     diff = compare(ours, theirs)
 
+    assert valid(diff)
     assert diff["missingTables"] == ["dbo.gone"]
     assert diff["extraTables"] == ["dbo.new"]
     table = diff["tables"]["dbo.t"]

@@ -15,6 +15,8 @@ from sqlglot import exp
 
 from fixtures.demo import build_demo
 from osddl.config import load_settings
+from osddl.policy.contract import DecidedColumn, DecisionsDocument, Setting
+from osddl.policy.store import read_decisions
 from osddl.stages.decide import DecideOutputs, decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
@@ -48,7 +50,9 @@ def env(folder: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def run_decide(folder: Path, target: Path, mode: str | None = None, **extra: str) -> dict:  # type: ignore[type-arg]
+def run_decide(
+    folder: Path, target: Path, mode: str | None = None, **extra: str
+) -> DecisionsDocument:
     settings = load_settings(None, environ=env(folder, **extra))
     decide_to_files(
         settings,
@@ -57,14 +61,14 @@ def run_decide(folder: Path, target: Path, mode: str | None = None, **extra: str
         DecideOutputs(target),
         mode,
     )
-    return json.loads((target / "decisions.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return read_decisions(target / "decisions.json")
 
 
-def constraint_sets(document: dict) -> dict[str, set[str]]:  # type: ignore[type-arg]
+def constraint_sets(document: DecisionsDocument) -> dict[str, set[str]]:
     return {
-        "notNull": {c["physical"] for c in document["columns"] if c["makeNotNull"]},
-        "unique": {u["physical"] for u in document["uniqueIndexes"] if u["enforceUnique"]},
-        "fk": {r["physical"] for r in document["references"] if r["createFk"]},
+        "notNull": {c.physical for c in document.columns if c.make_not_null},
+        "unique": {u.physical for u in document.unique_indexes if u.enforce_unique},
+        "fk": {r.physical for r in document.references if r.create_fk},
     }
 
 
@@ -76,8 +80,8 @@ def test_modes_give_nested_constraint_sets(demo_out: Path, tmp_path: Path) -> No
         ("aggressive", "aggressive"),
     ):
         document = run_decide(demo_out, tmp_path / mode, OSDDL_POLICY_MODE=spelling)
-        assert document["mode"] == mode
-        assert document["options"]["policy.mode"] == {"value": mode, "source": "env"}
+        assert document.mode == mode
+        assert document.options["policy.mode"] == Setting(mode, "env")
         found[mode] = constraint_sets(document)
     for kind in ("notNull", "unique", "fk"):
         assert found["cautious"][kind] <= found["evidence-gated"][kind] <= found["aggressive"][kind]
@@ -89,21 +93,21 @@ def test_demo_worked_cases(demo_out: Path, tmp_path: Path) -> None:
     gated = run_decide(demo_out, tmp_path / "g")
     aggressive = run_decide(demo_out, tmp_path / "a", mode="aggressive")
 
-    def column(document: dict, physical: str) -> dict:  # type: ignore[type-arg]
-        return next(c for c in document["columns"] if c["physical"] == physical)
+    def column(document: DecisionsDocument, physical: str) -> DecidedColumn:
+        return next(c for c in document.columns if c.physical == physical)
 
     hire = "dbo.OSUSR_HRM_EMPLOYEE.HIREDATE"  # mandatory, nullable, has NULLs
-    assert not column(gated, hire)["makeNotNull"]
-    assert "DATA_HAS_NULLS" in column(gated, hire)["rationales"]
-    assert column(aggressive, hire)["requiresRemediation"]
+    assert not column(gated, hire).make_not_null
+    assert "DATA_HAS_NULLS" in column(gated, hire).rationales
+    assert column(aggressive, hire).requires_remediation
     first = "dbo.OSUSR_HRM_EMPLOYEE.FIRSTNAME"  # mandatory, nullable, no NULLs
-    assert column(gated, first)["makeNotNull"] and not column(gated, first)["requiresRemediation"]
+    assert column(gated, first).make_not_null and not column(gated, first).requires_remediation
     ignore = next(
-        r for r in gated["references"] if r["physical"] == "dbo.OSUSR_SAL_CUSTOMER.ACCOUNTMANAGERID"
+        r for r in gated.references if r.physical == "dbo.OSUSR_SAL_CUSTOMER.ACCOUNTMANAGERID"
     )
-    assert not ignore["createFk"] and "DELETE_RULE_IGNORE" in ignore["rationales"]
-    email = next(u for u in aggressive["uniqueIndexes"] if "Customer.Email" in u["index"])
-    assert email["enforceUnique"] and email["requiresRemediation"]
+    assert not ignore.create_fk and "DELETE_RULE_IGNORE" in ignore.rationales
+    email = next(u for u in aggressive.unique_indexes if "Customer.Email" in u.index)
+    assert email.enforce_unique and email.requires_remediation
     report = json.loads((tmp_path / "a/decision-report.json").read_text(encoding="utf-8"))
     assert report["topRisks"] and report["topRisks"][0]["rows"] >= report["topRisks"][-1]["rows"]
 
@@ -139,8 +143,8 @@ def test_doit_mode_parameter_and_bad_input(demo_out: Path, tmp_path: Path) -> No
     assert ".  decide" in aggressive.stdout and "policy.mode = 'aggressive' (from cli)" in (
         aggressive.stdout
     )
-    document = json.loads((tmp_path / "out/decisions.json").read_text(encoding="utf-8"))
-    assert document["options"]["policy.mode"] == {"value": "aggressive", "source": "cli"}
+    document = read_decisions(tmp_path / "out/decisions.json")
+    assert document.options["policy.mode"] == Setting("aggressive", "cli")
     assert ".  decide" in doit(tmp_path, "decide").stdout  # back to the configured mode
     bad_mode = doit(tmp_path, "decide", "--mode", "reckless")
     assert bad_mode.returncode != 0 and "Traceback" not in bad_mode.stdout + bad_mode.stderr
@@ -157,7 +161,8 @@ def test_doit_mode_parameter_and_bad_input(demo_out: Path, tmp_path: Path) -> No
 
 
 def test_every_decisions_field_is_documented(demo_out: Path, tmp_path: Path) -> None:
-    document = run_decide(demo_out, tmp_path / "d", mode="aggressive")
+    run_decide(demo_out, tmp_path / "d", mode="aggressive")
+    document = json.loads((tmp_path / "d/decisions.json").read_text(encoding="utf-8"))
     report = json.loads((tmp_path / "d/decision-report.json").read_text(encoding="utf-8"))
     docs = (ROOT / "docs/policy.md").read_text(encoding="utf-8")
     keys = set(document) | set(report) | set(document["counts"])

@@ -12,7 +12,8 @@ import pytest
 
 from osddl.config import KEYS
 from osddl.docgen import CONFIG_DOC, SECTIONS, regenerated, schema_bytes
-from osddl.model.store import SCHEMA_FILE
+from osddl.schemas import SCHEMAS
+from osddl.typed_json import SCHEMA_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,9 +30,25 @@ def test_configuration_doc_lists_every_setting() -> None:
         assert f"`{key.name}`" in committed and f"`{key.env}`" in committed
 
 
-def test_committed_model_schema_is_the_generated_one() -> None:
-    assert (ROOT / SCHEMA_FILE).read_bytes() == schema_bytes(), "run `doit docs` and commit"
-    assert json.loads(schema_bytes())["$schema"].endswith("2020-12/schema")
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_committed_schema_is_the_generated_one(name: str) -> None:
+    committed = ROOT / SCHEMA_DIR / name
+    assert committed.read_bytes() == schema_bytes(name), "run `doit docs` and commit"
+    schema = json.loads(schema_bytes(name))
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert schema["$id"].endswith(f"/{name}")
+    pinned = schema["properties"]["schemaVersion"]
+    assert pinned.get("enum", [pinned.get("const")])[0] in schema["title"]  # one version, named
+
+
+def test_every_schema_is_committed_named_by_the_layout_and_documented() -> None:
+    from osddl.layout import ARTIFACTS
+
+    assert sorted(p.name for p in (ROOT / SCHEMA_DIR).glob("*.json")) == sorted(SCHEMAS)
+    assert {a.schema for a in ARTIFACTS if a.schema} <= set(SCHEMAS)
+    artifacts = (ROOT / "docs/artifacts.md").read_text(encoding="utf-8")
+    for name in SCHEMAS:
+        assert f"`docs/schemas/{name}`" in artifacts, f"{name} missing from docs/artifacts.md"
 
 
 def readme_commands() -> list[str]:

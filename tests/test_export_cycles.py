@@ -9,12 +9,10 @@ snapshot rows exactly.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Sequence
 from decimal import Context, Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -32,7 +30,9 @@ from fixtures.outsystems import (
 )
 from osddl.config import Settings, load_settings
 from osddl.errors import InputError
+from osddl.export.load_order import LoadOrderDocument, read_load_order
 from osddl.model.store import read_model
+from osddl.policy.store import read_decisions
 from osddl.stages.decide import DecideOutputs, decide_to_files
 from osddl.stages.export import load_script as write_load_script
 from osddl.stages.export import order_to_files, render_dynamic
@@ -100,9 +100,8 @@ def load_and_compare(out: Path, tables: list[str], target: Path) -> LoadResult:
     return result
 
 
-def plan(out: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((out / "work/load-order.json").read_text("utf-8"))
-    return loaded
+def plan(out: Path) -> LoadOrderDocument:
+    return read_load_order(out / "work/load-order.json")
 
 
 def column(result: LoadResult, table: str, name: str) -> dict[int, object]:
@@ -142,8 +141,8 @@ def test_two_table_cycle_loads_with_fks_enforced(tmp_path: Path) -> None:
     ]
     rows_b = [{"Id": 1, "AId": 4}, {"Id": 2, "AId": 1}, {"Id": 3, "AId": 1}]
     out, tables = export(tmp_path, [two_table_cycle(rows_a, rows_b)])
-    assert plan(out)["deferred"] == {A: ["BID"]}
-    assert plan(out)["tables"] == [A, B]
+    assert plan(out).deferred == {A: ["BID"]}
+    assert plan(out).tables == [A, B]
     result = load_and_compare(out, tables, tmp_path / "target.sqlite")
     assert column(result, A, "BID") == {1: 3, 2: 1, 3: None, 4: 2}
     assert column(result, B, "AID") == {1: 4, 2: 1, 3: 1}
@@ -172,8 +171,8 @@ def test_three_table_cycle_defers_its_one_nullable_edge(tmp_path: Path) -> None:
         ],
     )
     out, tables = export(tmp_path, [ModuleSpec("M", "M", (a, b, c))])
-    assert plan(out)["deferred"] == {C: ["AID"]}
-    assert plan(out)["tables"] == [C, B, A]
+    assert plan(out).deferred == {C: ["AID"]}
+    assert plan(out).tables == [C, B, A]
     result = load_and_compare(out, tables, tmp_path / "target.sqlite")
     assert column(result, C, "AID") == {1: 2, 2: None, 3: 1}
     assert column(result, A, "BID") == {1: 2, 2: 1}
@@ -196,8 +195,8 @@ def test_self_reference_with_forward_managers(tmp_path: Path) -> None:
     out, tables = export(tmp_path, [ModuleSpec("HR", "HR", (employee,))], schemas=["hr"])
     table = "hr.OSUSR_HR_EMPLOYEE"
     assert tables == [table]
-    assert plan(out)["selfReferences"] == {table: ["MANAGERID"]}
-    assert plan(out)["deferred"] == {}
+    assert plan(out).self_references == {table: ["MANAGERID"]}
+    assert plan(out).deferred == {}
     result = load_and_compare(out, tables, tmp_path / "target.sqlite")
     assert column(result, table, "MANAGERID") == managers
     assert result.updates == 2  # 1 → 5 and 3 → 6; 6 → 6 refers to the row itself
@@ -220,8 +219,8 @@ def test_cycle_of_not_null_columns_is_an_input_error(tmp_path: Path) -> None:
         [ModuleSpec("M", "M", (a, b))],
         OSDDL_FOREIGN_KEYS_ENFORCE_IGNORE_RULE="true",
     )
-    decisions = json.loads((out / "decisions.json").read_text("utf-8"))
-    assert all(r["createFk"] for r in decisions["references"] if r["table"].startswith("OSUSR"))
+    decisions = read_decisions(out / "decisions.json")
+    assert all(r.create_fk for r in decisions.references if r.table.startswith("OSUSR"))
     with pytest.raises(InputError) as error:
         order_to_files(config, out / "model.json", out / "decisions.json", out)
     message = str(error.value)
@@ -241,8 +240,8 @@ def test_cycle_column_made_not_null_by_the_policy_is_not_deferred(tmp_path: Path
     )
     module = ModuleSpec("M", "M", (EntitySpec("A", mandatory, rows=rows_a), module.entities[1]))
     config, out = build(tmp_path, [module])
-    decisions = json.loads((out / "decisions.json").read_text("utf-8"))
-    assert any(c["column"] == "BID" and c["makeNotNull"] for c in decisions["columns"])
+    decisions = read_decisions(out / "decisions.json")
+    assert any(c.column == "BID" and c.make_not_null for c in decisions.columns)
     with pytest.raises(InputError, match=r"data\.break_cycle"):
         export_data(config, out)
 

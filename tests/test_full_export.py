@@ -9,46 +9,23 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from fixtures.demo import build_demo
-
-ROOT = Path(__file__).resolve().parents[1]
-VOLATILE = {"run-log.jsonl"}
-
-
-def doit(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "OSDDL_SOURCE_URL": "sqlite:///qa.sqlite",
-        "OSDDL_OUTPUT_DIR": "out",
-        "OSDDL_CACHE_DIR": "cache",
-        **env,
-    }
-    environment.pop("OSDDL_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "doit", "-f", str(ROOT / "dodo.py"), "--dir", str(cwd), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-
-
-def executed(result: subprocess.CompletedProcess[str]) -> set[str]:
-    return {line[3:].strip() for line in result.stdout.splitlines() if line.startswith(".  ")}
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name not in VOLATILE
-    }
+from osddl.typed_json import validate
+from tests.doit_runs import (
+    ROOT,
+    copy_project,
+    doit,
+    doit_command,
+    doit_environment,
+    executed,
+    swap_tables,
+    tree,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +41,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return work
 
 
-def copy(exported: Path, target: Path) -> Path:
-    shutil.copytree(exported, target, dirs_exist_ok=True)
-    return target
-
-
 def test_two_runs_give_byte_identical_trees(exported: Path, tmp_path: Path) -> None:
-    again = copy(exported, tmp_path / "again")
+    again = copy_project(exported, tmp_path / "again")
     for name in ("out", "cache"):
         shutil.rmtree(again / name)
     for state in again.glob(".doit.db*"):
@@ -83,10 +55,36 @@ def test_two_runs_give_byte_identical_trees(exported: Path, tmp_path: Path) -> N
 
 
 def test_verify_passes_on_a_fresh_export(exported: Path, tmp_path: Path) -> None:
-    work = copy(exported, tmp_path / "w")
+    work = copy_project(exported, tmp_path / "w")
     result = doit(work, "verify")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "verify:order: pass" in result.stdout and "verify:export: pass" in result.stdout
+    for proof in ("topological order", "order verification", "export validation"):
+        assert re.search(rf"^verify: {proof} +pass ", result.stdout, re.MULTILINE), proof
+
+
+# Every JSON artifact of a full run → its committed schema under docs/schemas/.
+ARTIFACT_SCHEMAS = {
+    "model.json": "model.schema.json",
+    "profile-summary.json": "profile-summary.schema.json",
+    "decisions.json": "decisions.schema.json",
+    "decision-report.json": "decision-report.schema.json",
+    "data/static-data.json": "static-data.schema.json",
+    "work/load-order.json": "load-order.schema.json",
+    "proofs/topological-order-proof.json": "topological-order-proof.schema.json",
+    "proofs/order-verification.json": "order-verification.schema.json",
+    "proofs/export-validation.json": "export-validation.schema.json",
+    "full-export.manifest.json": "manifest.schema.json",
+}
+
+
+def test_every_json_artifact_validates_against_its_committed_schema(exported: Path) -> None:
+    out = exported / "out"
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.json"))
+    assert set(found) <= set(ARTIFACT_SCHEMAS), "a JSON artifact without a committed schema"
+    for relative in found:
+        schema = json.loads((ROOT / "docs/schemas" / ARTIFACT_SCHEMAS[relative]).read_text("utf-8"))
+        document = json.loads((out / relative).read_text("utf-8"))
+        assert validate(schema, document) == [], relative
 
 
 def tamper_byte(out: Path) -> str:
@@ -108,21 +106,11 @@ def stray_file(out: Path) -> str:
     return "unexpected: DynamicData/Sales/notes.txt"
 
 
-def swap_tables(out: Path) -> str:
-    path = out / "DynamicData/load.sql"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    parent = lines.index(r":r .\Sales\dbo.Customer.dynamic.sql")
-    child = lines.index(r":r .\Sales\dbo.Order.dynamic.sql")
-    lines[parent], lines[child] = lines[child], lines[parent]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return "verify:order: FAIL"
-
-
 @pytest.mark.parametrize(
     "tamper", [tamper_byte, delete_seed, stray_file, swap_tables], ids=lambda f: f.__name__
 )
 def test_verify_fails_on_tampering(exported: Path, tmp_path: Path, tamper: object) -> None:
-    work = copy(exported, tmp_path / "w")
+    work = copy_project(exported, tmp_path / "w")
     expected = tamper(work / "out")  # type: ignore[operator]
     result = doit(work, "verify")
     assert result.returncode != 0
@@ -130,18 +118,18 @@ def test_verify_fails_on_tampering(exported: Path, tmp_path: Path, tamper: objec
 
 
 def test_editing_the_policy_mode_reruns_no_snapshot(exported: Path, tmp_path: Path) -> None:
-    work = copy(exported, tmp_path / "w")
+    work = copy_project(exported, tmp_path / "w")
     result = doit(work, "full_export", OSDDL_POLICY_MODE="aggressive")
     assert result.returncode == 0, result.stdout[-3000:]
     ran = executed(result)
-    assert {"decide", "ssdt", "verify:order", "manifest"} <= ran
+    assert {"decide", "ssdt", "verify:order", "manifest", "full_export"} <= ran
     assert not any(
         t.startswith(("snapshot", "extract_model", "profile", "static_data")) for t in ran
     ), ran
 
 
 def test_single_file_mode_and_back(exported: Path, tmp_path: Path) -> None:
-    work = copy(exported, tmp_path / "w")
+    work = copy_project(exported, tmp_path / "w")
     single = doit(work, "full_export", OSDDL_DATA_INSERT_MODE="single-file")
     assert single.returncode == 0, single.stdout[-3000:]
     combined = (work / "out/DynamicData/all.dynamic.sql").read_text(encoding="utf-8")
@@ -158,10 +146,10 @@ def test_single_file_mode_and_back(exported: Path, tmp_path: Path) -> None:
     assert doit(work, "verify").returncode == 0
 
 
-def test_noop_rerun_runs_only_the_always_tasks(exported: Path, tmp_path: Path) -> None:
-    work = copy(exported, tmp_path / "w")
+def test_noop_rerun_runs_only_the_sweep(exported: Path, tmp_path: Path) -> None:
+    work = copy_project(exported, tmp_path / "w")
     ran = executed(doit(work, "full_export"))
-    assert ran <= {"verify:order", "manifest"}, ran
+    assert ran == {"sweep"}, ran
 
 
 def _kill_when(
@@ -190,28 +178,13 @@ def test_interrupted_run_finishes_with_the_same_bytes(
     work = tmp_path / "w"
     work.mkdir()
     build_scale(work / "qa.sqlite", entities=3, attributes=8, rows=40_000, fk_depth=2)
-    environment = {
-        **os.environ,
-        "OSDDL_SOURCE_URL": "sqlite:///qa.sqlite",
-        "OSDDL_OUTPUT_DIR": "out",
-        "OSDDL_CACHE_DIR": "cache",
-    }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "doit",
-            "-f",
-            str(ROOT / "dodo.py"),
-            "--dir",
-            str(work),
-            "full_export",
-        ],
+        doit_command(work, "full_export"),
         cwd=work,
         text=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=environment,
+        env=doit_environment(),
         start_new_session=True,
     )
     assert _kill_when(process, work / folder, pattern), "the run ended before the kill"

@@ -13,6 +13,7 @@ import pytest
 from osddl.io import canonical_json
 from osddl.model.contract import Attribute, Entity, Model, Module, Source
 from osddl.model.store import write_model
+from osddl.policy.store import DECISIONS_JSON
 from osddl.proofs.export import verify_export, write_verification
 from osddl.proofs.manifest import (
     MANIFEST,
@@ -22,6 +23,7 @@ from osddl.proofs.manifest import (
     classify,
     write_manifest,
 )
+from tests import decision_builders as decided
 
 VERSIONS = {"osddl": "0.1.0", "python": "3.11.9", "pyarrow": "15.0.0"}
 PROVENANCE = {
@@ -115,7 +117,12 @@ def _dynamic(rows: int) -> str:
 LOAD_SQL = ":on error exit\n:r .\\Sales_Ops\\dbo.Customer.dynamic.sql\n:r .\\deferred_updates.sql\n"
 TEXT_FILES = {
     "profile-summary.json": "{}\n",
-    "decisions.json": json.dumps({"counts": {"notNull": 2, "foreignKeys": 1, "columns": 9}}),
+    "decisions.json": DECISIONS_JSON.to_bytes(
+        decided.document(
+            columns=[decided.column(name=n, make_not_null=n != "C") for n in ("A", "B", "C")],
+            references=[decided.reference()],
+        )
+    ).decode("utf-8"),  # counts: notNull 2, foreignKeys 1
     "decision-report.json": "{}\n",
     "ssdt/Remediation/01_null_backfill.sql": "-- none\n",
     "ssdt/suggestions/safe-to-apply.sql": "-- none\n",

@@ -22,6 +22,7 @@ from osddl.export.order import (
 )
 from osddl.io import canonical_json
 from osddl.proofs.order import verify_order
+from tests import decision_builders as decided
 from tests.profile_models import parent_child_model
 
 A, B, C = (TableRef("dbo", n) for n in "ABC")
@@ -150,23 +151,9 @@ def test_tables_match_case_insensitively_and_keep_their_spelling() -> None:
 
 def test_edges_from_decisions_use_target_nullability_and_emitted_names() -> None:
     model = parent_child_model()
-    reference = {
-        "module": "M",
-        "entity": "Child",
-        "attribute": "ParentId",
-        "schema": "dbo",
-        "table": "CHILD",
-        "column": "PARENTID",
-        "referencedSchema": "dbo",
-        "referencedTable": "PARENT",
-        "referencedColumn": "ID",
-        "createFk": True,
-        "withCheck": True,
-        "onDelete": "NO_ACTION",
-        "existingConstraint": None,
-    }
-    skipped = {**reference, "column": "A", "createFk": False}
-    decisions = {"references": [reference, skipped], "columns": []}
+    created = decided.reference("dbo", "CHILD", "PARENTID", referenced_column="ID")
+    skipped = decided.reference("dbo", "CHILD", "A", create_fk=False)
+    decisions = decided.document(references=[created, skipped])
     (edge,) = edges_from_decisions(decisions, model)
     assert (edge.name, str(edge.parent), edge.nullable) == (
         "dbo.CHILD.PARENTID",
@@ -174,8 +161,8 @@ def test_edges_from_decisions_use_target_nullability_and_emitted_names() -> None
         True,
     )
     assert edge.label == "M::Child.ParentId"
-    tightened = {"schema": "dbo", "table": "CHILD", "column": "PARENTID", "makeNotNull": True}
-    (strict,) = edges_from_decisions({**decisions, "columns": [tightened]}, model)
+    tightened = decided.column("dbo", "CHILD", "PARENTID", make_not_null=True)
+    (strict,) = edges_from_decisions(replace(decisions, columns=[tightened]), model)
     assert strict.nullable is False
     (shown,) = emitted_edges([edge], model)
     assert (shown.name, str(shown.parent), shown.parent_column) == (
@@ -369,7 +356,7 @@ def kinds(folder: Path) -> list[str]:
 def test_verifier_passes_a_correct_layout(tmp_path: Path) -> None:
     folder = good_layout().write(tmp_path)
     proof = verify_order(folder, EDGES, SELF)
-    assert proof["schemaVersion"] == "osddl.export.order-verification/1"
+    assert proof["schemaVersion"] == "osddl.order-verification/1"
     assert proof["verdict"] == "pass", proof["failures"]
     edge_results = {c["subject"]: c["result"] for c in proof["checks"] if c["kind"] == "edge"}
     assert edge_results == {

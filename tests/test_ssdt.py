@@ -20,6 +20,7 @@ from sqlglot import exp
 from fixtures.demo import build_demo
 from osddl.compare.ddl import read_ddl
 from osddl.config import load_settings
+from osddl.policy.store import read_decisions
 from osddl.stages.decide import DecideOutputs, decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
@@ -134,7 +135,7 @@ def test_every_emitted_file_is_valid_tsql(demo: Path) -> None:
 def test_tables_read_back_equal_the_decisions(demo: Path) -> None:
     shapes = read_ddl(demo / "out/ssdt/Modules")
     model = json.loads((demo / "out/model.json").read_text(encoding="utf-8"))
-    decisions = json.loads((demo / "out/decisions.json").read_text(encoding="utf-8"))
+    decisions = read_decisions(demo / "out/decisions.json")
     emitted = {
         (e["schema"].casefold(), e["physicalName"].casefold()): e
         for m in model["modules"]
@@ -146,53 +147,53 @@ def test_tables_read_back_equal_the_decisions(demo: Path) -> None:
         (s, t): {a["physicalName"].casefold(): a for a in e["attributes"]}
         for (s, t), e in emitted.items()
     }
-    for column in decisions["columns"]:
-        entity = emitted.get((column["schema"].casefold(), column["table"].casefold()))
+    for column in decisions.columns:
+        entity = emitted.get((column.schema.casefold(), column.table.casefold()))
         if entity is None:
             continue
-        attribute = names[(column["schema"].casefold(), column["table"].casefold())][
-            column["column"].casefold()
+        attribute = names[(column.schema.casefold(), column.table.casefold())][
+            column.column.casefold()
         ]
         shape = shapes[f"{entity['schema']}.{entity['emittedName']}".casefold()]
         if not attribute["isActive"]:  # present-but-inactive: kept in the model, not emitted
             assert attribute["emittedName"].casefold() not in shape.columns
             continue
         found = shape.columns[attribute["emittedName"].casefold()]
-        assert found.nullable == (not column["makeNotNull"]), column["physical"]
-        assert found.type == attribute["sqlType"].lower().replace(" ", ""), column["physical"]
-    for ref in decisions["references"]:
-        entity = emitted.get((ref["schema"].casefold(), ref["table"].casefold()))
+        assert found.nullable == (not column.make_not_null), column.physical
+        assert found.type == attribute["sqlType"].lower().replace(" ", ""), column.physical
+    for ref in decisions.references:
+        entity = emitted.get((ref.schema.casefold(), ref.table.casefold()))
         if entity is None:
             continue
         shape = shapes[f"{entity['schema']}.{entity['emittedName']}".casefold()]
-        column = names[(ref["schema"].casefold(), ref["table"].casefold())][
-            ref["column"].casefold()
+        emitted_column = names[(ref.schema.casefold(), ref.table.casefold())][
+            ref.column.casefold()
         ]["emittedName"].casefold()
-        fks = [fk for fk in shape.foreign_keys if fk.columns == (column,)]
-        target_emitted = (ref["referencedSchema"].casefold(), ref["referencedTable"].casefold())
-        if ref["createFk"] and target_emitted in emitted:
+        fks = [fk for fk in shape.foreign_keys if fk.columns == (emitted_column,)]
+        target_emitted = (ref.referenced_schema.casefold(), ref.referenced_table.casefold())
+        if ref.create_fk and target_emitted in emitted:
             target = emitted[target_emitted]
             assert [fk.references for fk in fks] == [
                 f"{target['schema']}.{target['emittedName']}".casefold()
             ]
-            action = {"CASCADE": "cascade", "SET_NULL": "set null"}.get(ref["onDelete"], "")
+            action = {"CASCADE": "cascade", "SET_NULL": "set null"}.get(ref.on_delete, "")
             assert fks[0].on_delete.lower().replace("_", " ") in (action, "no action") and (
                 (action == "") == (fks[0].on_delete.lower() in ("", "no action"))
             )
         else:
-            assert not fks, ref["physical"]
-    for unique in decisions["uniqueIndexes"]:
-        entity = emitted[(unique["schema"].casefold(), unique["table"].casefold())]
+            assert not fks, ref.physical
+    for unique in decisions.unique_indexes:
+        entity = emitted[(unique.schema.casefold(), unique.table.casefold())]
         shape = shapes[f"{entity['schema']}.{entity['emittedName']}".casefold()]
         cols = tuple(
             sorted(
-                names[(unique["schema"].casefold(), unique["table"].casefold())][c.casefold()][
+                names[(unique.schema.casefold(), unique.table.casefold())][c.casefold()][
                     "emittedName"
                 ].casefold()
-                for c in unique["columns"]
+                for c in unique.columns
             )
         )
-        assert (cols in shape.unique) == unique["enforceUnique"], unique["physical"]
+        assert (cols in shape.unique) == unique.enforce_unique, unique.physical
 
 
 def rehearse(engine: sa.Engine, demo: Path) -> None:

@@ -18,6 +18,7 @@ import networkx as nx
 
 from osddl.errors import InputError
 from osddl.model.contract import Attribute, Entity, Model
+from osddl.policy.contract import DecisionsDocument
 
 PROOF_VERSION: Final = "osddl.topological-order-proof/1"
 
@@ -431,17 +432,17 @@ def _attribute(entity: Entity | None, column: str) -> Attribute | None:
     return next((a for a in entity.attributes if a.physical_name.casefold() == wanted), None)
 
 
-def _tightened(decisions: Mapping[str, Any]) -> set[tuple[str, str, str]]:
+def _tightened(decisions: DecisionsDocument) -> set[tuple[str, str, str]]:
     """Columns the policy makes NOT NULL in the target: NULL cannot be inserted there."""
     return {
-        (c["schema"].casefold(), c["table"].casefold(), c["column"].casefold())
-        for c in decisions.get("columns", [])
-        if c.get("makeNotNull")
+        (c.schema.casefold(), c.table.casefold(), c.column.casefold())
+        for c in decisions.columns
+        if c.make_not_null
     }
 
 
-def edges_from_decisions(decisions: Mapping[str, Any], model: Model) -> list[FkEdge]:
-    """Every `createFk` reference of decisions.json as an edge with physical names.
+def edges_from_decisions(decisions: DecisionsDocument, model: Model) -> list[FkEdge]:
+    """Every created FK (`createFk`) of decisions.json as an edge with physical names.
 
     Nullable means nullable in the *target*: on disk (True when the model does not know), not a
     key, and not tightened to NOT NULL by the policy.
@@ -449,12 +450,12 @@ def edges_from_decisions(decisions: Mapping[str, Any], model: Model) -> list[FkE
     entities = _entities(model)
     tightened = _tightened(decisions)
     edges: list[FkEdge] = []
-    for ref in decisions.get("references", []):
-        if not ref.get("createFk"):
+    for ref in decisions.references:
+        if not ref.create_fk:
             continue
-        child = TableRef(ref["schema"], ref["table"])
-        parent = TableRef(ref["referencedSchema"], ref["referencedTable"])
-        attribute = _attribute(entities.get(child.key, ("", None))[1], ref["column"])
+        child = TableRef(ref.schema, ref.table)
+        parent = TableRef(ref.referenced_schema, ref.referenced_table)
+        attribute = _attribute(entities.get(child.key, ("", None))[1], ref.column)
         nullable = attribute is None or (
             (attribute.on_disk is None or attribute.on_disk.is_nullable)
             and not attribute.is_identifier
@@ -462,13 +463,13 @@ def edges_from_decisions(decisions: Mapping[str, Any], model: Model) -> list[FkE
         edges.append(
             FkEdge(
                 child=child,
-                column=ref["column"],
+                column=ref.column,
                 parent=parent,
-                parent_column=ref.get("referencedColumn") or "Id",
-                nullable=nullable and (*child.key, ref["column"].casefold()) not in tightened,
-                on_delete=ref.get("onDelete") or "NO_ACTION",
-                constraint=ref.get("existingConstraint"),
-                label=f"{ref['module']}::{ref['entity']}.{ref['attribute']}",
+                parent_column=ref.referenced_column or "Id",
+                nullable=nullable and (*child.key, ref.column.casefold()) not in tightened,
+                on_delete=ref.on_delete,
+                constraint=ref.existing_constraint,
+                label=f"{ref.module}::{ref.entity}.{ref.attribute}",
             )
         )
     return edges

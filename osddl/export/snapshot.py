@@ -27,6 +27,7 @@ from osddl.source.engine import DEFAULT_SCHEMA, source_errors
 from osddl.tsql import family
 
 SNAPSHOT_VERSION = "osddl.snapshot/1"
+STATIC_INDEX_VERSION = "osddl.static-data/1"  # data/static-data.json
 
 
 def _fraction(value: dt.datetime | dt.time) -> str:

@@ -1,4 +1,8 @@
-"""Dataclass ⇄ JSON, and the JSON Schema, both derived from the contract's type hints."""
+"""Dataclass ⇄ JSON, and the JSON Schema, both derived from the contract's type hints.
+
+Supported hints: dataclasses, `list[X]`, `dict[str, X]` (a JSON object with free keys), `X | None`,
+`Literal[...]`, `str`, `int`, `bool`, `float`, and `Any` (any JSON value, for loose sub-documents).
+"""
 
 from __future__ import annotations
 
@@ -22,12 +26,23 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
+@cache
+def _encoded_fields(cls: type) -> tuple[tuple[str, str], ...] | None:
+    """(attribute, JSON key) of a dataclass, once per class; None for anything else."""
+    if not dataclasses.is_dataclass(cls):
+        return None
+    return tuple((f.name, camel(f.name)) for f in dataclasses.fields(cls))
+
+
 def to_json(value: Any) -> Any:
     """A contract object as plain JSON values with camelCase keys."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {camel(f.name): to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list):
+    fields = _encoded_fields(value.__class__)
+    if fields is not None:
+        return {key: to_json(getattr(value, name)) for name, key in fields}
+    if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {key: to_json(v) for key, v in value.items()}
     return value
 
 
@@ -51,6 +66,11 @@ def _decoder(hint: Any) -> Decoder:
     if get_origin(hint) is list:
         item = _decoder(get_args(hint)[0])
         return _identity if item is _identity else (lambda raw: [item(v) for v in raw])
+    if get_origin(hint) is dict:
+        value = _decoder(get_args(hint)[1])
+        if value is _identity:
+            return _identity
+        return lambda raw: {key: value(v) for key, v in raw.items()}
     if dataclasses.is_dataclass(hint):
         return _object_decoder(typing.cast(type, hint))
     return _identity
@@ -80,6 +100,11 @@ def _schema_for(hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if get_origin(hint) is list:
         (item,) = get_args(hint)
         return {"type": "array", "items": _schema_for(item, defs)}
+    if get_origin(hint) is dict:
+        _, value = get_args(hint)
+        return {"type": "object", "additionalProperties": _schema_for(value, defs)}
+    if hint is Any:
+        return {}
     if dataclasses.is_dataclass(hint):
         name = typing.cast(type, hint).__name__
         if name not in defs:
@@ -110,5 +135,5 @@ def json_schema(root: type, schema_id: str, title: str) -> dict[str, Any]:
         "$id": schema_id,
         "title": title,
         **body,
-        "$defs": dict(sorted(defs.items())),
+        **({"$defs": dict(sorted(defs.items()))} if defs else {}),
     }

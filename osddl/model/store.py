@@ -18,7 +18,6 @@ from osddl.model.contract import SCHEMA_VERSION, Model
 from osddl.model.validate import check
 
 SCHEMA_ID = "https://osddl.dev/schemas/model.schema.json"
-SCHEMA_FILE = Path("docs/schemas/model.schema.json")
 
 
 @cache

@@ -3,150 +3,153 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from osddl.policy.decide import ColumnDecision, Decisions, Place, ReferenceDecision, UniqueDecision
+from osddl.model.codec import to_json
+from osddl.policy.contract import (
+    DecidedColumn,
+    DecidedReference,
+    DecidedUnique,
+    DecisionCounts,
+    DecisionReport,
+    DecisionsDocument,
+    ModuleRollup,
+    Risk,
+    RiskKind,
+    Setting,
+    SkippedForeignKey,
+)
+from osddl.policy.decide import ColumnDecision, Decisions, ReferenceDecision, UniqueDecision
 
-DECISIONS_VERSION = "osddl.decisions/1"
-REPORT_VERSION = "osddl.decision-report/1"
-
-
-def _place(place: Place, name: str) -> dict[str, str]:
-    return {
-        "module": place.module,
-        "entity": place.entity,
-        "schema": place.schema,
-        "table": place.table,
-        "physical": f"{place.schema}.{place.table}.{name}",
-    }
-
-
-def _column(d: ColumnDecision) -> dict[str, Any]:
-    return {
-        **_place(d.place, d.column),
-        "attribute": d.attribute,
-        "column": d.column,
-        "signal": d.signal,
-        "makeNotNull": d.make_not_null,
-        "requiresRemediation": d.requires_remediation,
-        "rationales": list(d.rationales),
-        "nullCount": d.null_count,
-    }
+AnyDecision = ColumnDecision | UniqueDecision | ReferenceDecision
 
 
-def _unique(d: UniqueDecision) -> dict[str, Any]:
-    return {
-        **_place(d.place, d.index),
-        "index": d.index,
-        "attributes": list(d.attributes),
-        "columns": list(d.columns),
-        "signal": d.signal,
-        "enforceUnique": d.enforce_unique,
-        "requiresRemediation": d.requires_remediation,
-        "rationales": list(d.rationales),
-        "duplicateRows": d.duplicate_rows,
-    }
+def _column(d: ColumnDecision) -> DecidedColumn:
+    p = d.place
+    return DecidedColumn(
+        module=p.module,
+        entity=p.entity,
+        schema=p.schema,
+        table=p.table,
+        physical=f"{p.schema}.{p.table}.{d.column}",
+        attribute=d.attribute,
+        column=d.column,
+        signal=d.signal,
+        make_not_null=d.make_not_null,
+        requires_remediation=d.requires_remediation,
+        rationales=list(d.rationales),
+        null_count=d.null_count,
+    )
 
 
-def _reference(d: ReferenceDecision) -> dict[str, Any]:
-    return {
-        **_place(d.place, d.column),
-        "attribute": d.attribute,
-        "column": d.column,
-        "referencedSchema": d.referenced_schema,
-        "referencedTable": d.referenced_table,
-        "referencedColumn": d.referenced_column,
-        "signal": d.signal,
-        "createFk": d.create_fk,
-        "withCheck": d.with_check,
-        "onDelete": d.on_delete,
-        "existingConstraint": d.existing_constraint,
-        "requiresRemediation": d.requires_remediation,
-        "rationales": list(d.rationales),
-        "orphanCount": d.orphan_count,
-    }
+def _unique(d: UniqueDecision) -> DecidedUnique:
+    p = d.place
+    return DecidedUnique(
+        module=p.module,
+        entity=p.entity,
+        schema=p.schema,
+        table=p.table,
+        physical=f"{p.schema}.{p.table}.{d.index}",
+        index=d.index,
+        attributes=list(d.attributes),
+        columns=list(d.columns),
+        signal=d.signal,
+        enforce_unique=d.enforce_unique,
+        requires_remediation=d.requires_remediation,
+        rationales=list(d.rationales),
+        duplicate_rows=d.duplicate_rows,
+    )
 
 
-def decision_counts(decisions: Decisions) -> dict[str, int]:
+def _reference(d: ReferenceDecision) -> DecidedReference:
+    p = d.place
+    return DecidedReference(
+        module=p.module,
+        entity=p.entity,
+        schema=p.schema,
+        table=p.table,
+        physical=f"{p.schema}.{p.table}.{d.column}",
+        attribute=d.attribute,
+        column=d.column,
+        referenced_schema=d.referenced_schema,
+        referenced_table=d.referenced_table,
+        referenced_column=d.referenced_column,
+        signal=d.signal,
+        create_fk=d.create_fk,
+        with_check=d.with_check,
+        on_delete=d.on_delete,
+        existing_constraint=d.existing_constraint,
+        requires_remediation=d.requires_remediation,
+        rationales=list(d.rationales),
+        orphan_count=d.orphan_count,
+    )
+
+
+def decision_counts(decisions: Decisions) -> DecisionCounts:
     remediation = (
         sum(d.requires_remediation for d in decisions.columns)
         + sum(d.requires_remediation for d in decisions.uniques)
         + sum(d.requires_remediation for d in decisions.references)
     )
-    return {
-        "columns": len(decisions.columns),
-        "notNull": sum(d.make_not_null for d in decisions.columns),
-        "uniqueIndexes": len(decisions.uniques),
-        "uniqueEnforced": sum(d.enforce_unique for d in decisions.uniques),
-        "references": len(decisions.references),
-        "foreignKeys": sum(d.create_fk for d in decisions.references),
-        "requiresRemediation": remediation,
-    }
+    return DecisionCounts(
+        columns=len(decisions.columns),
+        not_null=sum(d.make_not_null for d in decisions.columns),
+        unique_indexes=len(decisions.uniques),
+        unique_enforced=sum(d.enforce_unique for d in decisions.uniques),
+        references=len(decisions.references),
+        foreign_keys=sum(d.create_fk for d in decisions.references),
+        requires_remediation=remediation,
+    )
 
 
-def decisions_document(decisions: Decisions, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The decisions.json contract: every decision keyed by module/entity and physical name."""
-    return {
-        "schemaVersion": DECISIONS_VERSION,
-        "mode": decisions.mode,
-        "options": dict(options),
-        "counts": decision_counts(decisions),
-        "columns": [_column(d) for d in decisions.columns],
-        "uniqueIndexes": [_unique(d) for d in decisions.uniques],
-        "references": [_reference(d) for d in decisions.references],
-    }
+def decisions_document(
+    decisions: Decisions, options: Mapping[str, Mapping[str, Any]]
+) -> DecisionsDocument:
+    """The decisions.json contract; `options`: setting name → {"value", "source"} (provenance)."""
+    return DecisionsDocument(
+        mode=decisions.mode,
+        options={k: Setting(v["value"], v["source"]) for k, v in options.items()},
+        counts=decision_counts(decisions),
+        columns=[_column(d) for d in decisions.columns],
+        unique_indexes=[_unique(d) for d in decisions.uniques],
+        references=[_reference(d) for d in decisions.references],
+    )
 
 
-def _risk(
-    kind: str, d: ColumnDecision | UniqueDecision | ReferenceDecision, rows: int | None, name: str
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "module": d.place.module,
-        "entity": d.place.entity,
-        "name": name,
-        "rows": rows,
-        "rationales": list(d.rationales),
-    }
+def _risk(kind: RiskKind, d: AnyDecision, rows: int | None, name: str) -> Risk:
+    return Risk(kind, d.place.module, d.place.entity, name, rows, list(d.rationales))
 
 
-def report_document(decisions: Decisions) -> dict[str, Any]:
+def _skipped(r: ReferenceDecision) -> SkippedForeignKey:
+    return SkippedForeignKey(
+        entity=r.place.entity,
+        attribute=r.attribute,
+        target=f"{r.referenced_schema}.{r.referenced_table}",
+        reasons=[c for c in r.rationales if not c.startswith("MODE_")],
+    )
+
+
+def _rollup(module: str, decisions: list[AnyDecision]) -> ModuleRollup:
+    columns = [d for d in decisions if isinstance(d, ColumnDecision)]
+    references = [d for d in decisions if isinstance(d, ReferenceDecision)]
+    return ModuleRollup(
+        module=module,
+        columns_tightened=sum(
+            c.make_not_null and c.signal not in ("pk", "physical") for c in columns
+        ),
+        uniques_enforced=sum(isinstance(d, UniqueDecision) and d.enforce_unique for d in decisions),
+        foreign_keys_created=sum(r.create_fk for r in references),
+        foreign_keys_skipped=[_skipped(r) for r in references if not r.create_fk],
+        remediation_needed=sum(d.requires_remediation for d in decisions),
+    )
+
+
+def decision_report(decisions: Decisions) -> DecisionReport:
     """Per-module rollups with skipped FKs and their reasons, plus the top remediation risks."""
-    modules: dict[str, dict[str, Any]] = {}
-
-    def module(name: str) -> dict[str, Any]:
-        return modules.setdefault(
-            name,
-            {
-                "module": name,
-                "columnsTightened": 0,
-                "uniquesEnforced": 0,
-                "foreignKeysCreated": 0,
-                "foreignKeysSkipped": [],
-                "remediationNeeded": 0,
-            },
-        )
-
-    for c in decisions.columns:
-        entry = module(c.place.module)
-        entry["columnsTightened"] += int(c.make_not_null and c.signal not in ("pk", "physical"))
-        entry["remediationNeeded"] += int(c.requires_remediation)
-    for u in decisions.uniques:
-        module(u.place.module)["uniquesEnforced"] += int(u.enforce_unique)
-        module(u.place.module)["remediationNeeded"] += int(u.requires_remediation)
-    for r in decisions.references:
-        entry = module(r.place.module)
-        entry["foreignKeysCreated"] += int(r.create_fk)
-        entry["remediationNeeded"] += int(r.requires_remediation)
-        if not r.create_fk:
-            entry["foreignKeysSkipped"].append(
-                {
-                    "entity": r.place.entity,
-                    "attribute": r.attribute,
-                    "target": f"{r.referenced_schema}.{r.referenced_table}",
-                    "reasons": [c for c in r.rationales if not c.startswith("MODE_")],
-                }
-            )
+    every: list[AnyDecision] = [*decisions.columns, *decisions.uniques, *decisions.references]
+    by_module: dict[str, list[AnyDecision]] = {}
+    for d in every:
+        by_module.setdefault(d.place.module, []).append(d)
     risks = sorted(
         [
             _risk("notNull", c, c.null_count, c.attribute)
@@ -163,15 +166,19 @@ def report_document(decisions: Decisions) -> dict[str, Any]:
             for r in decisions.references
             if r.requires_remediation
         ],
-        key=lambda r: (-(r["rows"] or 0), r["module"], r["entity"], r["name"]),
+        key=lambda r: (-(r.rows or 0), r.module, r.entity, r.name),
     )
-    return {
-        "schemaVersion": REPORT_VERSION,
-        "mode": decisions.mode,
-        "counts": decision_counts(decisions),
-        "modules": [modules[k] for k in sorted(modules, key=str.casefold)],
-        "topRisks": risks[:10],
-    }
+    return DecisionReport(
+        mode=decisions.mode,
+        counts=decision_counts(decisions),
+        modules=[_rollup(m, by_module[m]) for m in sorted(by_module, key=str.casefold)],
+        top_risks=risks[:10],
+    )
+
+
+def report_document(decisions: Decisions) -> dict[str, Any]:
+    """decision-report.json as JSON values (built through the typed `DecisionReport`)."""
+    return cast(dict[str, Any], to_json(decision_report(decisions)))
 
 
 def console_rollup(report: Mapping[str, Any]) -> str:

@@ -16,33 +16,32 @@ from typing import Any, Final, NamedTuple
 
 from osddl.errors import InputError
 from osddl.io import read_json_file, sha256_file, write_json
+from osddl.layout import UNLISTED, classify, module_folder, path
 from osddl.model.contract import Entity, Model, Module
 from osddl.proofs.manifest import (
     MANIFEST,
     SCHEMA_VERSION,
-    UNLISTED,
     VALIDATION,
-    classify,
     dynamic_rows,
-    exported_entities,
     out_files,
     parquet_rows,
     static_tables,
 )
-from osddl.ssdt.plan import module_folder
+from osddl.selection import Selection, SelectionOptions, select
 
 RESULT_VERSION: Final = "osddl.export-validation/1"
-LOAD_SCRIPT: Final = "DynamicData/load.sql"
+LOAD_SCRIPT: Final = path("load_script")
 
 # Finding kind → what the operator does about it.
+# doit rebuilds a missing target but trusts an existing one: a changed file must be removed first.
 HINTS: Final = {
     "manifest": "run doit full_export; the manifest is missing or unreadable",
     "missing": "rerun doit full_export; a listed file was deleted after the run",
-    "changed": "rerun doit full_export; a file changed after the run",
-    "unexpected": "remove the stray file or rerun doit full_export",
+    "changed": "delete the file, then rerun doit full_export; it changed after the run",
+    "unexpected": "remove the stray file; osddl's own leftovers go on the next doit full_export",
     "incomplete": "rerun doit full_export; a file the model needs was not written",
-    "row-count": "rerun doit dynamic_data; the script and its snapshot disagree",
-    "load-script": "rerun doit load_script; load.sql must include every DynamicData file once",
+    "row-count": "delete the file, then rerun doit full_export; script and snapshot disagree",
+    "load-script": "delete DynamicData/load.sql, then rerun doit full_export",
 }
 
 
@@ -80,7 +79,7 @@ def expected_path(template: str, module: Module, entity: Entity) -> str:
 
 
 def snapshot_of(entity: Entity) -> str:
-    return f"data/{entity.schema}.{entity.physical_name}.parquet"
+    return path("snapshot", None, entity)
 
 
 def read_manifest(out_dir: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
@@ -113,16 +112,16 @@ def check_artifact(out_dir: Path, entry: Mapping[str, Any]) -> list[dict[str, st
     return []
 
 
-def check_unexpected(out_dir: Path, listed: set[str], model: Model) -> list[dict[str, str]]:
+def check_unexpected(out_dir: Path, listed: set[str], selection: Selection) -> list[dict[str, str]]:
     """Files no task of this run produced: strays, leftovers of an earlier run, temp files."""
-    static = static_tables(model)
+    static = static_tables(selection)
     found = []
     for relative in out_files(out_dir):
         if relative in listed or relative in UNLISTED:
             continue
         known = classify(relative, static)
         detail = (
-            f"not in the manifest, though {known[0]} writes such files (stale or written later)"
+            f"not in the manifest, though {known[1]} writes such files (stale or written later)"
             if known
             else "no task produces this file"
         )
@@ -130,7 +129,7 @@ def check_unexpected(out_dir: Path, listed: set[str], model: Model) -> list[dict
     return found
 
 
-SINGLE_FILE = "DynamicData/all.dynamic.sql"
+SINGLE_FILE = path("single_file")
 _HEADER = re.compile(
     r"^-- osddl DynamicData \| .* \| source (?P<source>\S+) \| rows (?P<rows>\d+)$", re.MULTILINE
 )
@@ -145,11 +144,11 @@ def single_file_rows(out_dir: Path) -> dict[str, int] | None:
     return {m["source"].casefold(): int(m["rows"]) for m in _HEADER.finditer(text)}
 
 
-def check_expected(out_dir: Path, model: Model) -> list[dict[str, str]]:
+def check_expected(out_dir: Path, selection: Selection) -> list[dict[str, str]]:
     """Every entity's table script, every static entity's seed, every table's DynamicData."""
     found = []
     combined = single_file_rows(out_dir)
-    for module, entity in exported_entities(model):
+    for module, entity in selection.emitted:
         for rule in EXPECTED:
             if rule.static is not None and entity.is_static != rule.static:
                 continue
@@ -161,23 +160,23 @@ def check_expected(out_dir: Path, model: Model) -> list[dict[str, str]]:
                             "incomplete",
                             SINGLE_FILE,
                             f"no part for {module.name}::{entity.name}",
-                            "rerun doit load_script",
+                            "rerun doit full_export",
                         )
                     )
                 continue
             relative = expected_path(rule.template, module, entity)
             if not (out_dir / relative).is_file():
                 detail = f"no {rule.what} for {module.name}::{entity.name}"
-                found.append(finding("incomplete", relative, detail, f"rerun doit {rule.task}"))
+                found.append(finding("incomplete", relative, detail, "rerun doit full_export"))
     return found
 
 
-def check_row_counts(out_dir: Path, model: Model) -> list[dict[str, str]]:
+def check_row_counts(out_dir: Path, selection: Selection) -> list[dict[str, str]]:
     """The `rows <n>` header of each DynamicData file against its snapshot's footer."""
     found = []
     template = EXPECTED[2].template
     combined = single_file_rows(out_dir)
-    for module, entity in exported_entities(model):
+    for module, entity in selection.emitted:
         script = out_dir / expected_path(template, module, entity)
         if combined is not None and not entity.is_static:
             found += _single_file_count(out_dir, entity, combined)
@@ -186,10 +185,11 @@ def check_row_counts(out_dir: Path, model: Model) -> list[dict[str, str]]:
             continue
         relative = script.relative_to(out_dir).as_posix()
         snapshot = out_dir / snapshot_of(entity)
-        task = f"snapshot:{entity.schema}.{entity.physical_name}"
         if not snapshot.is_file():
             detail = f"no snapshot {snapshot_of(entity)} to compare with"
-            found.append(finding("incomplete", snapshot_of(entity), detail, f"rerun doit {task}"))
+            found.append(
+                finding("incomplete", snapshot_of(entity), detail, "rerun doit full_export")
+            )
             continue
         header, rows = dynamic_rows(script), parquet_rows(snapshot)
         if header != rows:
@@ -224,12 +224,10 @@ def load_includes(text: str) -> Counter[str]:
     return includes
 
 
-def check_load_script(out_dir: Path, model: Model) -> list[dict[str, str]]:
+def check_load_script(out_dir: Path, selection: Selection) -> list[dict[str, str]]:
     """Each DynamicData file (expected or present) included once; no include of a missing file."""
     template = EXPECTED[2].template
-    scripts = {
-        expected_path(template, m, e) for m, e in exported_entities(model) if not e.is_static
-    }
+    scripts = {expected_path(template, m, e) for m, e in selection.emitted if not e.is_static}
     if single_file_rows(out_dir) is not None:
         scripts = {SINGLE_FILE}
     scripts |= {p for p in out_files(out_dir) if _DYNAMIC_FILE.fullmatch(p)}
@@ -237,7 +235,7 @@ def check_load_script(out_dir: Path, model: Model) -> list[dict[str, str]]:
     if not load.is_file():
         if not scripts:
             return []
-        return [finding("incomplete", LOAD_SCRIPT, "no load script", "rerun doit load_script")]
+        return [finding("incomplete", LOAD_SCRIPT, "no load script", "rerun doit full_export")]
     includes = load_includes(load.read_text(encoding="utf-8", errors="replace"))
     found = []
     for script in sorted(scripts | set(includes)):
@@ -250,30 +248,31 @@ def check_load_script(out_dir: Path, model: Model) -> list[dict[str, str]]:
     return found
 
 
-def verify_export(out_dir: Path, model: Model) -> dict[str, Any]:
+def verify_export(out_dir: Path, model: Model, options: SelectionOptions) -> dict[str, Any]:
     """Every check; status `fail` on any finding (findings sorted by path, kind, detail)."""
+    selection = select(model, options)
     manifest, findings = read_manifest(out_dir)
     listed = [] if manifest is None else list(manifest.get("artifacts", []))
     for entry in listed:
         findings += check_artifact(out_dir, entry)
     if manifest is not None:  # without one, every file would look unexpected
-        findings += check_unexpected(out_dir, {str(e["path"]) for e in listed}, model)
-    findings += check_expected(out_dir, model)
-    findings += check_row_counts(out_dir, model)
-    findings += check_load_script(out_dir, model)
+        findings += check_unexpected(out_dir, {str(e["path"]) for e in listed}, selection)
+    findings += check_expected(out_dir, selection)
+    findings += check_row_counts(out_dir, selection)
+    findings += check_load_script(out_dir, selection)
     findings.sort(key=lambda f: (f["path"], f["kind"], f["detail"]))
     return {
         "schemaVersion": RESULT_VERSION,
         "status": "fail" if findings else "pass",
         "findings": findings,
-        "checked": checked_counts(out_dir, model, listed),
+        "checked": checked_counts(out_dir, selection, listed),
     }
 
 
-def checked_counts(out_dir: Path, model: Model, listed: list[Any]) -> dict[str, int]:
+def checked_counts(out_dir: Path, selection: Selection, listed: list[Any]) -> dict[str, int]:
     """What was looked at, so a pass over nothing cannot pass unnoticed (the manifest, run log
     and this proof are not counted, so rerunning the check gives the same bytes)."""
-    entities = exported_entities(model)
+    entities = selection.emitted
     return {
         "artifacts": len(listed),
         "files": sum(1 for p in out_files(out_dir) if p not in UNLISTED),

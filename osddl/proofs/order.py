@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from osddl.export.order import FkEdge, TableKey, TableRef
 
-VERSION: Final = "osddl.export.order-verification/1"
+VERSION: Final = "osddl.order-verification/1"
 LOAD_SCRIPT: Final = "load.sql"
 DEFERRED_SCRIPT: Final = "deferred_updates.sql"
 DATA_SUFFIX: Final = ".dynamic.sql"

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from osddl.errors import InputError
 from osddl.model.contract import Attribute, Entity, Index, Model, Module
 from osddl.model.naming import constraint_name
 from osddl.model.sqltype import parse_sql_type
+from osddl.policy.contract import DecidedReference, DecidedUnique, DecisionsDocument
 from osddl.tsql import literal, qualified, quote, string
 
 # Index options in the order T-SQL lists them, with the default that is never written.
@@ -72,26 +72,37 @@ def module_folder(name: str) -> str:
 class Decided:
     """decisions.json indexed for plans: NOT NULL columns, enforced uniques, created FKs."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.not_null = {c["physical"].casefold() for c in document["columns"] if c["makeNotNull"]}
-        self.uniques = {u["physical"].casefold(): u for u in document["uniqueIndexes"]}
-        self.by_table: dict[tuple[str, str], dict[str, list[Any]]] = {}
-        for kind, items in (
-            ("uniques", document["uniqueIndexes"]),
-            ("references", [r for r in document["references"] if r["createFk"]]),
-        ):
-            for item in items:
-                key = (item["schema"].casefold(), item["table"].casefold())
-                self.by_table.setdefault(key, {"uniques": [], "references": []})[kind].append(item)
+    def __init__(self, document: DecisionsDocument) -> None:
+        self.not_null = {c.physical.casefold() for c in document.columns if c.make_not_null}
+        self.uniques = {u.physical.casefold(): u for u in document.unique_indexes}
+        self.unique_by_table: dict[tuple[str, str], list[DecidedUnique]] = {}
+        self.references_by_table: dict[tuple[str, str], list[DecidedReference]] = {}
+        for u in document.unique_indexes:
+            self.unique_by_table.setdefault(_table_key(u.schema, u.table), []).append(u)
+        for r in document.references:
+            if r.create_fk:
+                self.references_by_table.setdefault(_table_key(r.schema, r.table), []).append(r)
 
-    def of(self, entity: Entity, kind: str) -> list[Any]:
-        """The entity's unique-index or created-FK decisions, in decisions.json order."""
-        key = (entity.schema.casefold(), entity.physical_name.casefold())
-        return self.by_table.get(key, {}).get(kind, [])
+    def uniques_of(self, entity: Entity) -> list[DecidedUnique]:
+        """The entity's unique-index decisions, in decisions.json order."""
+        return self.unique_by_table.get(_table_key(entity.schema, entity.physical_name), [])
+
+    def references_of(self, entity: Entity) -> list[DecidedReference]:
+        """The entity's created-FK decisions, in decisions.json order."""
+        return self.references_by_table.get(_table_key(entity.schema, entity.physical_name), [])
+
+    def enforces_unique(self, entity: Entity, index: Index) -> bool:
+        key = f"{entity.schema}.{entity.physical_name}.{index.name}".casefold()
+        decided = self.uniques.get(key)
+        return decided is not None and decided.enforce_unique
 
     def is_not_null(self, entity: Entity, attribute: Attribute) -> bool:
         key = f"{entity.schema}.{entity.physical_name}.{attribute.physical_name}".casefold()
         return key in self.not_null
+
+
+def _table_key(schema: str, table: str) -> tuple[str, str]:
+    return (schema.casefold(), table.casefold())
 
 
 def _default(entity: Entity, attribute: Attribute, table: str) -> str:
@@ -205,27 +216,26 @@ def _indexes(
     for index in entity.indexes:
         if index.kind == "PK":
             continue
-        key = f"{entity.schema}.{entity.physical_name}.{index.name}".casefold()
-        unique = index.is_unique and bool(decided.uniques.get(key, {}).get("enforceUnique"))
+        unique = index.is_unique and decided.enforces_unique(entity, index)
         if index.is_platform_auto and not unique and not options.include_platform_auto_indexes:
             continue
         out += _index_statement(plan, index, unique, names)
     known = {i.name.casefold() for i in entity.indexes}
-    for unique in decided.of(entity, "uniques"):
+    for candidate in decided.uniques_of(entity):
         if (
-            unique["signal"].startswith("candidate")
-            and unique["enforceUnique"]
-            and unique["index"].casefold() not in known
+            candidate.signal.startswith("candidate")
+            and candidate.enforce_unique
+            and candidate.index.casefold() not in known
         ):
-            out += _index_statement(plan, _candidate_index(unique), True, names)
+            out += _index_statement(plan, _candidate_index(candidate), True, names)
     return out
 
 
-def _candidate_index(unique: Mapping[str, Any]) -> Index:
+def _candidate_index(unique: DecidedUnique) -> Index:
     from osddl.model.contract import DEFAULT_INDEX_OPTIONS, IndexColumn
 
     return Index(
-        name=unique["index"],
+        name=unique.index,
         kind="UIX",
         is_unique=True,
         is_platform_auto=False,
@@ -234,7 +244,7 @@ def _candidate_index(unique: Mapping[str, Any]) -> Index:
         options=DEFAULT_INDEX_OPTIONS,
         columns=[
             IndexColumn(attribute=None, column=c, direction="ASC", is_included=False)
-            for c in unique["columns"]
+            for c in unique.columns
         ],
     )
 
@@ -249,22 +259,20 @@ def _foreign_keys(
     """Inline constraints for checked FKs; separate NOCHECK batches for untrusted ones."""
     inline: list[str] = []
     batches: list[str] = []
-    for ref in decided.of(entity, "references"):
-        target = targets.get(
-            (ref["referencedSchema"].casefold(), ref["referencedTable"].casefold())
-        )
+    for ref in decided.references_of(entity):
+        target = targets.get(_table_key(ref.referenced_schema, ref.referenced_table))
         if target is None:
             continue  # the target is not emitted; SSDT could not resolve it
         target_names = {a.physical_name.casefold(): a.emitted_name for a in target.attributes}
-        column = names[ref["column"].casefold()]
+        column = names[ref.column.casefold()]
         name = constraint_name("FK", plan.table, target.emitted_name, column)
         clause = (
             f"CONSTRAINT {quote(name)} FOREIGN KEY ({quote(column)}) REFERENCES "
             f"{qualified(target.schema, target.emitted_name)} "
-            f"({quote(target_names[(ref['referencedColumn'] or 'Id').casefold()])})"
-            f"{ON_DELETE[ref['onDelete']]}"
+            f"({quote(target_names[(ref.referenced_column or 'Id').casefold()])})"
+            f"{ON_DELETE[ref.on_delete]}"
         )
-        if ref["withCheck"]:
+        if ref.with_check:
             inline.append(clause)
         else:
             batches.append(
@@ -352,7 +360,7 @@ def table_plan(
 
 def table_plans(
     model: Model,
-    decisions: Mapping[str, Any],
+    decisions: DecisionsDocument,
     options: SsdtOptions,
     skip_modules: Sequence[str] = (),
 ) -> list[TablePlan]:

@@ -6,26 +6,24 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from osddl.cache import CacheKey, EvidenceCache
-from osddl.config import Settings
 from osddl.io import atomic_write_bytes
+from osddl.options import CacheOptions
 
 
-def open_cache(settings: Settings) -> EvidenceCache:
-    return EvidenceCache(
-        Path(settings.text("cache.dir")), settings["cache.ttl_seconds"], settings["cache.max_bytes"]
-    )
+def open_cache(options: CacheOptions) -> EvidenceCache:
+    return EvidenceCache(Path(options.dir), options.ttl_seconds, options.max_bytes)
 
 
 def run_cached(
-    settings: Settings, key: CacheKey, outputs: Mapping[str, Path], produce: Callable[[], None]
+    options: CacheOptions, key: CacheKey, outputs: Mapping[str, Path], produce: Callable[[], None]
 ) -> bool:
     """True when the outputs came from the cache; else `produce` wrote them and they are stored.
 
     Entries the current key can never reach again are evicted first (their reasons are logged).
     """
-    cache = open_cache(settings)
+    cache = open_cache(options)
     cache.evict_unreachable(key)
-    if settings.flag("cache.refresh"):
+    if options.refresh:
         cache.evict(key, "refresh")
     entry = cache.lookup(key)
     if entry is not None:

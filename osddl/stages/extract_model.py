@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from osddl.cache import CacheKey
-from osddl.config import Settings
 from osddl.model.advanced_sql import import_advanced_sql
 from osddl.model.contract import Model
-from osddl.model.finish import ModelOptions, finish_model
-from osddl.model.naming import NamingOptions
+from osddl.model.finish import finish_model
 from osddl.model.store import read_model, write_model
 from osddl.model.validate import Finding, check
+from osddl.options import ExtractOptions, SourceOptions
 from osddl.source.engine import create_source_engine, redact, sqlite_attachments
 from osddl.source.extract import extract_model
 from osddl.source.probe import file_probe, server_probe
@@ -30,53 +29,41 @@ class ModelInputs:
     server: bool
 
 
-def model_options(settings: Settings) -> ModelOptions:
-    return ModelOptions(
-        modules=settings.items("model.modules"),
-        include_system=settings.flag("model.include_system"),
-        include_inactive=settings.flag("model.include_inactive"),
-        include_inactive_attributes=settings.flag("model.include_inactive_attributes"),
-        allow_incomplete_entities=settings.items("model.allow_incomplete_entities"),
-        naming=NamingOptions(
-            tables=settings.text("naming.tables"),
-            columns=settings.text("naming.columns"),
-            overrides=settings.mapping("naming.overrides"),
-        ),
-    )
-
-
-def model_inputs(settings: Settings) -> ModelInputs:
+def model_inputs(source: SourceOptions, from_file: str) -> ModelInputs:
     """SQLite and Advanced SQL sources are files (doit hashes them); servers are probed."""
-    if settings.text("model.from_file"):
-        return ModelInputs([Path(settings.text("model.from_file"))], server=False)
+    if from_file:
+        return ModelInputs([Path(from_file)], server=False)
     try:
-        url = make_url(settings.text("source.url"))
+        url = make_url(source.url)
     except ArgumentError:
         return ModelInputs([], server=True)  # the action reports the bad URL
     if url.get_backend_name() == "sqlite" and url.database:
         main = Path(url.database)
-        attached = sqlite_attachments(main, settings.mapping("source.attach"))
+        attached = sqlite_attachments(main, source.attach)
         return ModelInputs([main, *attached.values()], server=False)
     return ModelInputs([], server=True)
 
 
-def build_model(settings: Settings) -> tuple[Model, list[Finding]]:
-    """The finished, validated model from the configured source, and its warnings."""
-    model = _finished_model(settings)
-    return model, check(model, "model.json", settings.items("model.allow_incomplete_entities"))
-
-
-def _finished_model(settings: Settings) -> Model:
-    options = model_options(settings)
-    from_file = settings.text("model.from_file")
-    if from_file:
-        return finish_model(import_advanced_sql(Path(from_file)), options, "model.json")
-    url = settings.text("source.url")
-    engine = create_source_engine(
-        url, settings.mapping("source.attach"), settings["source.connect_timeout_seconds"]
+def source_engine(source: SourceOptions, query_timeout: float | None = None) -> Engine:
+    return create_source_engine(
+        source.url, source.attach, source.connect_timeout_seconds, query_timeout=query_timeout
     )
+
+
+def build_model(options: ExtractOptions) -> tuple[Model, list[Finding]]:
+    """The finished, validated model from the configured source, and its warnings."""
+    model = _finished_model(options)
+    return model, check(model, "model.json", options.model.allow_incomplete_entities)
+
+
+def _finished_model(options: ExtractOptions) -> Model:
+    if options.from_file:
+        return finish_model(
+            import_advanced_sql(Path(options.from_file)), options.model, "model.json"
+        )
+    engine = source_engine(options.source)
     try:
-        return extract_model(engine, options, _database_label(url))
+        return extract_model(engine, options.model, _database_label(options.source.url))
     finally:
         engine.dispose()
 
@@ -92,50 +79,48 @@ def _database_label(url_text: str) -> str | None:
 OSSYS_TABLES = [("dbo", "ossys_Espace"), ("dbo", "ossys_Entity"), ("dbo", "ossys_Entity_Attr")]
 
 
-def extract_to_file(settings: Settings, target: Path) -> None:
+def extract_to_file(options: ExtractOptions, target: Path) -> None:
     """Build, validate and atomically write model.json (via the evidence cache for databases)."""
     warnings: list[Finding] = []
 
     def produce() -> None:
-        model, found = build_model(settings)
+        model, found = build_model(options)
         write_model(target, model)
         warnings.extend(found)
 
     reused = False
-    if settings.text("model.from_file"):
+    if options.from_file:
         produce()
     else:
-        reused = run_cached(settings, _model_cache_key(settings), {"model.json": target}, produce)
-    print(model_summary(read_model(target), None if reused else warnings, target, settings))
-
-
-def _model_cache_key(settings: Settings) -> CacheKey:
-    url = settings.text("source.url")
-    inputs = model_inputs(settings)
-    if inputs.server:
-        engine = create_source_engine(
-            url, settings.mapping("source.attach"), settings["source.connect_timeout_seconds"]
+        reused = run_cached(
+            options.cache, _model_cache_key(options), {"model.json": target}, produce
         )
+    label = options.from_file or redact(options.source.url)
+    print(model_summary(read_model(target), None if reused else warnings, target, label))
+
+
+def _model_cache_key(options: ExtractOptions) -> CacheKey:
+    inputs = model_inputs(options.source, options.from_file)
+    if inputs.server:
+        engine = source_engine(options.source)
         try:
             probe = server_probe(engine, OSSYS_TABLES)
         finally:
             engine.dispose()
     else:
         probe = file_probe(inputs.files)
+    model = options.model
     return CacheKey(
         kind="model",
-        source=redact(url),
-        selection=tuple(sorted(settings.items("model.modules"), key=str.casefold)),
-        toggles=settings.subset("model", "naming"),
+        source=redact(options.source.url),
+        selection=tuple(sorted(model.modules, key=str.casefold)),
+        toggles={k: v for k, v in asdict(model).items() if k != "modules"},
         probe=probe,
     )
 
 
-def model_summary(
-    model: Model, warnings: list[Finding] | None, target: Path, settings: Settings
-) -> str:
+def model_summary(model: Model, warnings: list[Finding] | None, target: Path, source: str) -> str:
     """Entities and attributes per module; the warnings (None: reused, not rebuilt)."""
-    source = settings.text("model.from_file") or redact(settings.text("source.url"))
     entities = sum(len(m.entities) for m in model.modules)
     attributes = sum(len(e.attributes) for m in model.modules for e in m.entities)
     lines = [f"extract_model: {source}", f"  {'module':<24} {'entities':>8} {'attributes':>10}"]

@@ -1,0 +1,53 @@
+"""The dynamic_data stage: one table's snapshot → its DynamicData INSERT script (per-table mode)
+or its part of `all.dynamic.sql` (single-file mode), plus its deferred-update fragment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from osddl.export.dynamic import Column, TableLoad, render_table
+from osddl.export.load_order import LoadOrderDocument, read_load_order
+from osddl.export.snapshot import exported_attributes
+from osddl.layout import path
+from osddl.model.contract import Entity, Module
+from osddl.model.sqltype import parse_sql_type
+from osddl.model.store import read_model
+from osddl.options import RenderOptions
+from osddl.selection import find_table, table_id
+
+
+def dynamic_key(insert_mode: str) -> str:
+    """The layout key of a table's INSERT script in this insert mode."""
+    return "dynamic" if insert_mode == "per-table" else "dynamic_part"
+
+
+def table_load(module: Module, entity: Entity, plan: LoadOrderDocument) -> TableLoad:
+    key = table_id(entity)
+    attributes = exported_attributes(entity)
+    return TableLoad(
+        module=module.name,
+        entity=entity.name,
+        schema=entity.schema,
+        physical=entity.physical_name,
+        emitted=entity.emitted_name,
+        columns=[
+            Column(a.physical_name, a.emitted_name, parse_sql_type(a.sql_type)) for a in attributes
+        ],
+        keys=[a.physical_name for a in attributes if a.is_identifier],
+        identity=any(a.on_disk is not None and a.on_disk.is_identity for a in attributes),
+        deferred=set(plan.deferred_of(key)),
+        self_references=set(plan.self_references_of(key)),
+    )
+
+
+def render_dynamic(options: RenderOptions, model_path: Path, table: str, out: Path) -> None:
+    """Render one table's DynamicData file from its snapshot."""
+    module, entity = find_table(read_model(model_path), table)
+    rows = render_table(
+        table_load(module, entity, read_load_order(out / path("load_order"))),
+        out / path("snapshot", module, entity),
+        out / path(dynamic_key(options.insert_mode), module, entity),
+        out / path("deferred_fragment", module, entity),
+        options.batch_rows,
+    )
+    print(f"dynamic_data: {table}: {rows} rows")

@@ -1,0 +1,29 @@
+"""The manifest task: out/full-export.manifest.json describes every artifact of the run."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import version
+from pathlib import Path
+
+from osddl import __version__
+from osddl.layout import path
+from osddl.model.store import read_model
+from osddl.options import ManifestOptions
+from osddl.proofs.manifest import write_manifest
+
+LIBRARIES = ("sqlalchemy", "pyarrow", "sqlglot", "doit", "jinja2", "networkx")
+
+
+def versions() -> dict[str, str]:
+    return {
+        "osddl": __version__,
+        "python": platform.python_version(),
+        **{name: version(name) for name in LIBRARIES},
+    }
+
+
+def manifest_to_file(options: ManifestOptions, out: Path) -> None:
+    model = read_model(out / path("model"))
+    manifest = write_manifest(out, model, options.selection, options.provenance, versions())
+    print(f"manifest: {len(manifest['artifacts'])} artifacts → {out / path('manifest')}")

@@ -1,0 +1,167 @@
+"""Orphan discovery, step one: the distinct user ids of every catalogued column, with row counts,
+read from the Parquet snapshots (never from the database).
+
+Streaming: a table's snapshot is read once, only its catalogued columns, in record batches;
+each batch is reduced with `pyarrow.compute.value_counts` and the partial counts are merged by
+Arrow (group-by sum), so memory follows the distinct ids, not the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from osddl.io import sha256_file
+from osddl.model.sqltype import parse_sql_type
+from osddl.uat_users.catalog import Catalog, CatalogColumn
+from osddl.uat_users.ids import KIND_NAMES, IdKind, UserId, canonical, column_holds, sort_key
+from osddl.uat_users.messages import Finding, finding
+
+BATCH_ROWS: Final = 65_536
+MERGE_EVERY: Final = 64  # partial counts merged after this many batches (bounds memory)
+
+
+@dataclass(frozen=True)
+class ColumnIds:
+    """One catalogued column's distinct non-NULL ids (canonical, sorted) with their rows."""
+
+    column: CatalogColumn
+    rows: int  # rows in the snapshot
+    nulls: int
+    counts: tuple[tuple[UserId, int], ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    table: str  # schema.table
+    file: str  # as the caller named it
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Scan:
+    columns: tuple[ColumnIds, ...]  # catalog order
+    snapshots: tuple[Snapshot, ...]  # sorted by table
+    findings: tuple[Finding, ...]
+
+
+class _Counter:
+    """Per-batch value counts, merged by Arrow; the result is a dict of Python ids."""
+
+    def __init__(self) -> None:
+        self.parts: list[pa.Table] = []
+        self.rows = 0
+        self.nulls = 0
+
+    def add(self, array: pa.Array) -> None:
+        self.rows += len(array)
+        self.nulls += array.null_count
+        values = pc.drop_null(array)
+        if len(values):
+            counts = pc.value_counts(values)
+            self.parts.append(pa.table({"v": counts.field("values"), "n": counts.field("counts")}))
+        if len(self.parts) >= MERGE_EVERY:
+            self.parts = [self._merged()]
+
+    def _merged(self) -> pa.Table:
+        table = pa.concat_tables(self.parts)
+        return table.group_by("v").aggregate([("n", "sum")]).rename_columns(["v", "n"])
+
+    def result(self, kind: IdKind) -> dict[UserId, int]:
+        if not self.parts:
+            return {}
+        merged = self._merged()
+        counts: dict[UserId, int] = {}
+        for value, rows in zip(
+            merged.column("v").to_pylist(), merged.column("n").to_pylist(), strict=True
+        ):
+            key = canonical(value, kind)
+            counts[key] = counts.get(key, 0) + rows
+        return counts
+
+
+def count_ids(
+    path: Path, columns: Sequence[CatalogColumn], kind: IdKind, batch_rows: int = BATCH_ROWS
+) -> list[ColumnIds]:
+    """Distinct ids per column of one snapshot; `columns` must exist in the file."""
+    reader = pq.ParquetFile(path)
+    names = {name.casefold(): name for name in reader.schema_arrow.names}
+    physical = [names[c.column.casefold()] for c in columns]
+    counters = [_Counter() for _ in columns]
+    for batch in reader.iter_batches(batch_size=batch_rows, columns=physical):
+        for counter, name in zip(counters, physical, strict=True):
+            counter.add(batch.column(name))
+    out = []
+    for column, counter in zip(columns, counters, strict=True):
+        counts = counter.result(kind)
+        ordered = tuple(sorted(counts.items(), key=lambda item: sort_key(item[0])))
+        out.append(ColumnIds(column, counter.rows, counter.nulls, ordered))
+    return out
+
+
+def scan_snapshots(
+    catalog: Catalog,
+    snapshots: Mapping[str, Path],
+    kind: IdKind,
+    labels: Mapping[str, str] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> Scan:
+    """Count the ids of every catalogued column; `snapshots` maps `schema.table` (any case) to
+    its Parquet file, `labels` the same keys to the file name shown in reports (default: the
+    path). Missing files or columns, and columns that cannot hold the kind, are findings."""
+    files = {key.casefold(): path for key, path in snapshots.items()}
+    shown = {key.casefold(): text for key, text in (labels or {}).items()}
+    results: list[ColumnIds] = []
+    read: list[Snapshot] = []
+    findings: list[Finding] = []
+    for table_id, columns in catalog.by_table().items():
+        path = files.get(table_id.casefold())
+        label = shown.get(table_id.casefold()) or (path.as_posix() if path else table_id)
+        if path is None or not path.is_file():
+            findings.append(finding("snapshot-missing", label, table=table_id))
+            continue
+        usable, problems = _usable(path, label, table_id, columns, kind)
+        findings += problems
+        read.append(Snapshot(table_id, label, sha256_file(path)))
+        if usable:
+            results += count_ids(path, usable, kind, batch_rows)
+    order = {c.key: k for k, c in enumerate(catalog.columns)}
+    return Scan(
+        tuple(sorted(results, key=lambda r: order[r.column.key])),
+        tuple(sorted(read, key=lambda s: s.table.casefold())),
+        tuple(findings),
+    )
+
+
+def _usable(
+    path: Path, label: str, table_id: str, columns: Sequence[CatalogColumn], kind: IdKind
+) -> tuple[list[CatalogColumn], list[Finding]]:
+    present = {name.casefold() for name in pq.read_schema(path).names}
+    usable: list[CatalogColumn] = []
+    findings: list[Finding] = []
+    for column in columns:
+        sql_type = parse_sql_type(column.sql_type).name
+        if column.column.casefold() not in present:
+            findings.append(
+                finding("snapshot-column-missing", label, column=column.column, table=table_id)
+            )
+        elif not column_holds(kind, sql_type):
+            findings.append(
+                finding(
+                    "column-kind-mismatch",
+                    label,
+                    column=column.column,
+                    table=table_id,
+                    sql_type=sql_type,
+                    kind_name=KIND_NAMES[kind],
+                )
+            )
+        else:
+            usable.append(column)
+    return usable, findings
