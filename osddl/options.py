@@ -205,7 +205,9 @@ def decide_options(settings: Settings, mode: str | None = None) -> DecideOptions
         ),
         sentinels=settings.mapping("policy.sentinels"),
         provenance={
-            k: v for k, v in settings.provenance().items() if k.startswith(POLICY_SECTIONS)
+            name: {"value": settings[name], "source": settings.source_of(name)}
+            for name in sorted(KEYS_BY_NAME)
+            if name.startswith(POLICY_SECTIONS)
         },
     )
 

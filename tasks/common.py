@@ -81,16 +81,15 @@ def listing(root: Path, exclude: Iterable[str]) -> str:
     return sha256_bytes(canonical_json(entries))
 
 
-def tree_unchanged(
-    options: Any, folder: str = "", exclude: Iterable[str] = ()
-) -> Callable[[Any, dict[str, Any]], bool]:
+class TreeUnchanged:
     """Up to date while the listing of out/`folder` and the options equal the last successful
     run's (checked when the task is reached, after the tasks it follows have written)."""
 
-    def check(task: Any, values: dict[str, Any]) -> bool:
-        return values.get("tree") == tree_values(options, folder, exclude)["tree"]
+    def __init__(self, options: Any, folder: str = "", exclude: Iterable[str] = ()) -> None:
+        self.options, self.folder, self.exclude = options, folder, tuple(exclude)
 
-    return check
+    def __call__(self, task: Any, values: dict[str, Any]) -> bool:
+        return values.get("tree") == tree_values(self.options, self.folder, self.exclude)["tree"]
 
 
 def tree_values(options: Any, folder: str = "", exclude: Iterable[str] = ()) -> dict[str, str]:

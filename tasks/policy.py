@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from osddl.errors import OsddlError
 from osddl.options import decide_options, fingerprint
 from osddl.stages.decide import OUTPUTS, decide_to_files
 from tasks.common import artifact, operator_action, out, settings
@@ -18,13 +19,18 @@ def _decide(mode: str) -> dict[str, str]:
     return {"options": fingerprint(options)}
 
 
-def _same_options(task: Any, values: dict[str, Any]) -> bool:
+class SameOptions:
     """Up to date only if the effective policy options (incl. --mode) equal the last run's."""
-    mode = task.options.get("mode") if task.options else None
-    try:
-        return values.get("options") == fingerprint(decide_options(settings(), mode or None))
-    except Exception:  # a bad --mode is reported by the action
-        return False
+
+    def __init__(self) -> None:
+        self.options = decide_options(settings())  # without --mode: what the fingerprint covers
+
+    def __call__(self, task: Any, values: dict[str, Any]) -> bool:
+        mode = task.options.get("mode") if task.options else None
+        try:
+            return values.get("options") == fingerprint(decide_options(settings(), mode or None))
+        except OsddlError:  # a bad --mode is reported by the action
+            return False
 
 
 def task_decide() -> dict[str, object]:
@@ -42,7 +48,7 @@ def task_decide() -> dict[str, object]:
         ],
         "file_dep": [artifact("model"), artifact("profile")],
         "targets": [artifact(key) for key in OUTPUTS],
-        "uptodate": [_same_options],
+        "uptodate": [SameOptions()],
         "verbosity": 2,
         "clean": True,
     }

@@ -17,11 +17,11 @@ from osddl.stages.manifest import manifest_to_file
 from osddl.stages.sweep import sweep
 from osddl.stages.verify import verdict, verify_export_to_file, verify_order_to_file
 from tasks.common import (
+    TreeUnchanged,
     artifact,
     operator_action,
     out,
     settings,
-    tree_unchanged,
     tree_values,
 )
 
@@ -71,7 +71,7 @@ def task_verify() -> Iterator[dict[str, object]]:
         "file_dep": [artifact("model"), artifact("decisions")],
         "targets": [artifact("order_verification")],
         "task_dep": ["load_script", "sweep"],
-        "uptodate": [tree_unchanged(order, "DynamicData")],  # every script it reads
+        "uptodate": [TreeUnchanged(order, "DynamicData")],  # every script it reads
         "verbosity": 2,
     }
     yield {
@@ -80,7 +80,7 @@ def task_verify() -> Iterator[dict[str, object]]:
         "actions": [(operator_action(_verify_export), [chosen])],
         "task_dep": ["sweep"],
         "targets": [artifact("export_validation")],
-        "uptodate": [tree_unchanged(chosen, exclude=UNLISTED)],  # it re-hashes the whole tree
+        "uptodate": [TreeUnchanged(chosen, exclude=UNLISTED)],  # it re-hashes the whole tree
         "verbosity": 2,
     }
     yield {
@@ -100,7 +100,7 @@ def task_manifest() -> dict[str, object]:
         "actions": [(operator_action(_manifest), [options])],
         "task_dep": [*PRODUCERS, "sweep", "verify:order"],
         "targets": [artifact("manifest")],
-        "uptodate": [tree_unchanged(options, exclude=UNLISTED)],
+        "uptodate": [TreeUnchanged(options, exclude=UNLISTED)],
         "verbosity": 2,
     }
 
@@ -114,6 +114,6 @@ def task_full_export() -> dict[str, object]:
     return {
         "actions": [(operator_action(_gate), [chosen])],
         "task_dep": STAGES,
-        "uptodate": [tree_unchanged(chosen, exclude=UNLISTED)],
+        "uptodate": [TreeUnchanged(chosen, exclude=UNLISTED)],
         "verbosity": 2,
     }

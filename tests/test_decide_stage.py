@@ -17,7 +17,8 @@ from fixtures.demo import build_demo
 from osddl.config import load_settings
 from osddl.policy.contract import DecidedColumn, DecisionsDocument, Setting
 from osddl.policy.store import read_decisions
-from osddl.stages.decide import DecideOutputs, decide_to_files
+from osddl.options import decide_options, extract_options, profile_stage_options
+from osddl.stages.decide import decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 
@@ -30,9 +31,9 @@ def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("decide")
     build_demo(folder)
     settings = load_settings(None, environ=env(folder))
-    extract_to_file(settings, folder / "out/model.json")
+    extract_to_file(extract_options(settings), folder / "out/model.json")
     profile_to_files(
-        settings,
+        profile_stage_options(settings),
         folder / "out/model.json",
         folder / "out/profile.parquet",
         folder / "out/profile-summary.json",
@@ -55,11 +56,10 @@ def run_decide(
 ) -> DecisionsDocument:
     settings = load_settings(None, environ=env(folder, **extra))
     decide_to_files(
-        settings,
+        decide_options(settings, mode),
         folder / "out/model.json",
         folder / "out/profile.parquet",
-        DecideOutputs(target),
-        mode,
+        target,
     )
     return read_decisions(target / "decisions.json")
 

@@ -33,12 +33,26 @@ from osddl.errors import InputError
 from osddl.export.load_order import LoadOrderDocument, read_load_order
 from osddl.model.store import read_model
 from osddl.policy.store import read_decisions
-from osddl.stages.decide import DecideOutputs, decide_to_files
-from osddl.stages.export import load_script as write_load_script
-from osddl.stages.export import order_to_files, render_dynamic
+from osddl.options import (
+    data_options,
+    decide_options,
+    extract_options,
+    order_options,
+    profile_stage_options,
+    render_options,
+    selection_options,
+    snapshot_options,
+    ssdt_stage_options,
+    static_data_options,
+)
+from osddl.selection import select, table_id
+from osddl.stages.decide import decide_to_files
+from osddl.stages.dynamic_data import render_dynamic
 from osddl.stages.extract_model import extract_to_file
+from osddl.stages.load_script import load_script as write_load_script
+from osddl.stages.order import order_to_files
 from osddl.stages.profile import profile_to_files
-from osddl.stages.snapshot import exported_entities, snapshot_one, table_id
+from osddl.stages.snapshot import snapshot_one
 from osddl.stages.ssdt import emit_ssdt
 from osddl.stages.static_data import snapshot_static_entities
 from tests.dynamic_loader import LoadError, LoadResult, load_dynamic, snapshot_rows
@@ -64,23 +78,26 @@ def build(
     )
     out = folder / "out"
     model = out / "model.json"
-    extract_to_file(config, model)
-    profile_to_files(config, model, out / "profile.parquet", out / "profile-summary.json")
-    decide_to_files(config, model, out / "profile.parquet", DecideOutputs(out))
-    snapshot_static_entities(config, model, out / "data")
-    emit_ssdt(config, model, out / "decisions.json", out / "data", out / "ssdt")
+    extract_to_file(extract_options(config), model)
+    profile_to_files(
+        profile_stage_options(config), model, out / "profile.parquet", out / "profile-summary.json"
+    )
+    decide_to_files(decide_options(config), model, out / "profile.parquet", out)
+    snapshot_static_entities(static_data_options(config), model, out)
+    emit_ssdt(ssdt_stage_options(config), model, out / "decisions.json", out)
     return config, out
 
 
 def export_data(config: Settings, out: Path) -> list[str]:
     """Load order, a snapshot and a DynamicData file per exported table, the load scripts."""
     model = out / "model.json"
-    order_to_files(config, model, out / "decisions.json", out)
-    tables = [table_id(e) for _, e in exported_entities(read_model(model), config)]
+    order_to_files(order_options(config), model, out / "decisions.json", out)
+    selection = select(read_model(model), selection_options(config))
+    tables = [table_id(e) for _, e in selection.exported]
     for table in tables:
-        snapshot_one(config, model, table, out / "data")
-        render_dynamic(config, model, table, out)
-    write_load_script(config, model, out)
+        snapshot_one(snapshot_options(config), model, table, out)
+        render_dynamic(render_options(config), model, table, out)
+    write_load_script(data_options(config), model, out)
     return tables
 
 
@@ -222,7 +239,7 @@ def test_cycle_of_not_null_columns_is_an_input_error(tmp_path: Path) -> None:
     decisions = read_decisions(out / "decisions.json")
     assert all(r.create_fk for r in decisions.references if r.table.startswith("OSUSR"))
     with pytest.raises(InputError) as error:
-        order_to_files(config, out / "model.json", out / "decisions.json", out)
+        order_to_files(order_options(config), out / "model.json", out / "decisions.json", out)
     message = str(error.value)
     assert A in message and B in message, message
     assert "data.break_cycle" in message, message

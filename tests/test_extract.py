@@ -15,10 +15,11 @@ import pytest
 import sqlalchemy as sa
 
 from fixtures.demo import build_demo, build_demo_into
-from osddl.config import load_settings
+from osddl.config import Settings, load_settings
 from osddl.errors import InputError, SourceError
 from osddl.model.finish import ModelOptions
 from osddl.model.store import model_to_bytes, schema_errors
+from osddl.options import extract_options
 from osddl.source.engine import StatementCounter, create_source_engine
 from osddl.source.extract import extract_model
 from osddl.stages.extract_model import build_model
@@ -34,14 +35,14 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def demo_settings(demo: Path, **env: str) -> object:
+def demo_settings(demo: Path, **env: str) -> Settings:
     return load_settings(
         None, environ={"OSDDL_SOURCE_URL": f"sqlite:///{demo / 'qa.sqlite'}", **env}
     )
 
 
 def extract_demo(demo: Path, **env: str) -> bytes:
-    return model_to_bytes(build_model(demo_settings(demo, **env))[0])  # type: ignore[arg-type]
+    return model_to_bytes(build_model(extract_options(demo_settings(demo, **env)))[0])
 
 
 def test_demo_extraction_matches_the_golden_model(demo_dir: Path) -> None:
@@ -62,8 +63,8 @@ def test_postgres_extracts_the_same_model(demo_dir: Path, postgres_url: str) -> 
     build_demo_into(engine)
     engine.dispose()
     settings = load_settings(None, environ={"OSDDL_SOURCE_URL": postgres_url})
-    on_postgres = build_model(settings)[0]
-    on_sqlite = build_model(demo_settings(demo_dir))[0]  # type: ignore[arg-type]
+    on_postgres = build_model(extract_options(settings))[0]
+    on_sqlite = build_model(extract_options(demo_settings(demo_dir)))[0]
     assert on_postgres.source.engine == "postgresql"
     assert replace(on_postgres, source=on_sqlite.source) == on_sqlite
 
@@ -78,7 +79,8 @@ def test_extraction_works_with_a_select_only_role(
     engine.dispose()
     db_name = sa.engine.make_url(postgres_url).database
     reader_url = create_readonly_role(postgres_admin_url, str(db_name), f"reader_{db_name}")
-    model = build_model(load_settings(None, environ={"OSDDL_SOURCE_URL": reader_url}))[0]
+    settings = load_settings(None, environ={"OSDDL_SOURCE_URL": reader_url})
+    model = build_model(extract_options(settings))[0]
     assert {m.name for m in model.modules} >= {"Sales", "Users"}
 
 
@@ -112,7 +114,9 @@ def test_missing_entity_table_is_one_clear_message(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute('CREATE TABLE "ossys_Espace" ("Id" INTEGER PRIMARY KEY, "Name" TEXT)')
     with pytest.raises(SourceError) as error:
-        build_model(load_settings(None, environ={"OSDDL_SOURCE_URL": f"sqlite:///{path}"}))
+        build_model(
+            extract_options(load_settings(None, environ={"OSDDL_SOURCE_URL": f"sqlite:///{path}"}))
+        )
     assert str(error.value) == (
         f"sqlite:///{path}: table ossys_Entity not found; is this an OutSystems platform "
         "database (check source.url), and may this principal see it (SELECT, VIEW DEFINITION)?"
@@ -154,7 +158,7 @@ def test_unreachable_database_redacts_the_password() -> None:
         None, environ={"OSDDL_SOURCE_URL": url, "OSDDL_SOURCE_CONNECT_TIMEOUT_SECONDS": "2"}
     )
     with pytest.raises(SourceError) as error:
-        build_model(settings)
+        build_model(extract_options(settings))
     message = str(error.value)
     assert message.startswith("postgresql+psycopg://reader:***@127.0.0.1:1/QA: ")
     assert "check host, port, network and credentials" in message

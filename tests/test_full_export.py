@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.demo import build_demo
+from osddl.layout import ARTIFACTS
 from osddl.typed_json import validate
 from tests.doit_runs import (
     ROOT,
@@ -63,18 +64,8 @@ def test_verify_passes_on_a_fresh_export(exported: Path, tmp_path: Path) -> None
 
 
 # Every JSON artifact of a full run → its committed schema under docs/schemas/.
-ARTIFACT_SCHEMAS = {
-    "model.json": "model.schema.json",
-    "profile-summary.json": "profile-summary.schema.json",
-    "decisions.json": "decisions.schema.json",
-    "decision-report.json": "decision-report.schema.json",
-    "data/static-data.json": "static-data.schema.json",
-    "work/load-order.json": "load-order.schema.json",
-    "proofs/topological-order-proof.json": "topological-order-proof.schema.json",
-    "proofs/order-verification.json": "order-verification.schema.json",
-    "proofs/export-validation.json": "export-validation.schema.json",
-    "full-export.manifest.json": "manifest.schema.json",
-}
+# From the layout table: every JSON artifact's committed schema.
+ARTIFACT_SCHEMAS = {a.template: a.schema for a in ARTIFACTS if a.schema and "{" not in a.template}
 
 
 def test_every_json_artifact_validates_against_its_committed_schema(exported: Path) -> None:

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from osddl.io import canonical_json
+from osddl.layout import UNLISTED, classify
 from osddl.model.contract import Attribute, Entity, Model, Module, Source
 from osddl.model.store import write_model
 from osddl.policy.store import DECISIONS_JSON
@@ -20,9 +21,9 @@ from osddl.proofs.manifest import (
     RUN_LOG,
     append_run_log,
     build_manifest,
-    classify,
     write_manifest,
 )
+from osddl.selection import SelectionOptions
 from tests import decision_builders as decided
 
 VERSIONS = {"osddl": "0.1.0", "python": "3.11.9", "pyarrow": "15.0.0"}
@@ -31,6 +32,7 @@ PROVENANCE = {
     "policy.mode": {"value": "evidence-gated", "source": "default"},
     "model.modules": {"value": ["Sales Ops"], "source": "config"},
 }
+SELECTION = SelectionOptions.from_modules(PROVENANCE["model.modules"]["value"])
 STATIC = {"dbo.OSUSR_SAL_ORDERSTATUS"}
 CUSTOMER_SQL = "DynamicData/Sales_Ops/dbo.Customer.dynamic.sql"
 SEED = "ssdt/Seeds/Sales_Ops/dbo.OrderStatus.seed.sql"
@@ -184,7 +186,7 @@ def build_tree(out: Path, overrides: dict[str, str] | None = None) -> Model:
 
 def exported(out: Path, overrides: dict[str, str] | None = None) -> Model:
     model = build_tree(out, overrides)
-    write_manifest(out, model, PROVENANCE, VERSIONS)
+    write_manifest(out, model, SELECTION, PROVENANCE, VERSIONS)
     return model
 
 
@@ -201,7 +203,10 @@ def kinds(result: dict[str, Any]) -> set[tuple[str, str]]:
         ("DynamicData/HR/dbo.Employee.dynamic.sql", ("dynamic_data:dbo.Employee", "data")),
         ("ssdt/Modules/HR/dbo.Employee.sql", ("ssdt", "ssdt")),
         ("ssdt/Remediation/02_duplicates.sql", ("decide", "policy")),
-        ("work/deferred/a/b.json", ("order", "data")),
+        ("work/load-order.json", ("order", "data")),
+        ("work/deferred/dbo.Employee.sql", ("dynamic_data:dbo.Employee", "data")),
+        ("work/dynamic/HR/dbo.Employee.dynamic.sql", ("dynamic_data:dbo.Employee", "data")),
+        ("work/deferred/a/b.json", None),
         ("full-export.manifest.json", None),
         ("proofs/export-validation.json", None),
         ("run-log.jsonl", None),
@@ -212,13 +217,17 @@ def kinds(result: dict[str, Any]) -> set[tuple[str, str]]:
     ],
 )
 def test_classify_follows_the_layout_table(path: str, expected: tuple[str, str] | None) -> None:
-    assert classify(path, STATIC) == expected
+    """(task, stage) the manifest lists a path under; None: not listed (not an artifact, or one
+    written after or about the manifest)."""
+    matched = classify(path, STATIC)
+    listed = None if matched is None or path in UNLISTED else (matched[1], matched[0].stage)
+    assert listed == expected
 
 
 def test_manifest_lists_exactly_the_classified_files(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
-    manifest = build_manifest(tmp_path, model, PROVENANCE, VERSIONS)
+    manifest = build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
     listed = {a["path"]: (a["task"], a["stage"], a.get("rows")) for a in manifest["artifacts"]}
     assert listed == EXPECTED
     paths = [a["path"] for a in manifest["artifacts"]]
@@ -242,10 +251,10 @@ def test_manifest_lists_exactly_the_classified_files(tmp_path: Path) -> None:
 
 def test_manifest_is_byte_identical_and_free_of_run_details(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
-    first = canonical_json(build_manifest(tmp_path, model, PROVENANCE, VERSIONS))
-    write_manifest(tmp_path, model, PROVENANCE, VERSIONS)
+    first = canonical_json(build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS))
+    write_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
     append_run_log(tmp_path, "manifest", 0.25)
-    write_manifest(tmp_path, model, PROVENANCE, VERSIONS)
+    write_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
     assert (tmp_path / MANIFEST).read_bytes() == first
     assert str(tmp_path).encode() not in first
     assert b"\r\n" not in first
@@ -253,16 +262,16 @@ def test_manifest_is_byte_identical_and_free_of_run_details(tmp_path: Path) -> N
 
 def test_stage_fingerprint_follows_its_files_only(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
-    before = build_manifest(tmp_path, model, PROVENANCE, VERSIONS)["stages"]
+    before = build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)["stages"]
     (tmp_path / "ssdt/Schemas/billing.sql").write_text("CREATE SCHEMA [b];\n", encoding="utf-8")
-    after = build_manifest(tmp_path, model, PROVENANCE, VERSIONS)["stages"]
+    after = build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)["stages"]
     changed = {s for s in before if before[s]["fingerprint"] != after[s]["fingerprint"]}
     assert changed == {"ssdt"}
 
 
 def test_manifest_redacts_passwords_in_options(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
-    write_manifest(tmp_path, model, PROVENANCE, VERSIONS)
+    write_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
     text = (tmp_path / MANIFEST).read_text(encoding="utf-8")
     options = json.loads(text)["options"]
     assert options["source.url"] == {"value": "mssql+pymssql://u:***@h/db", "source": "env"}
@@ -282,11 +291,11 @@ def test_run_log_holds_the_timings_one_line_each(tmp_path: Path) -> None:
 def test_verify_passes_on_the_intact_export(tmp_path: Path) -> None:
     model = exported(tmp_path)
     append_run_log(tmp_path, "manifest", 0.1)
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert result["status"] == "pass", result["findings"]
     assert result["checked"]["artifacts"] == len(EXPECTED)
     write_verification(tmp_path, result)
-    again = verify_export(tmp_path, model)
+    again = verify_export(tmp_path, model, SELECTION)
     assert again == result  # its own proof file is not a stray
     saved = json.loads((tmp_path / "proofs/export-validation.json").read_text(encoding="utf-8"))
     assert saved["schemaVersion"] == "osddl.export-validation/1"
@@ -294,7 +303,7 @@ def test_verify_passes_on_the_intact_export(tmp_path: Path) -> None:
 
 def test_verify_fails_without_a_manifest(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert result["status"] == "fail"
     assert kinds(result) == {("manifest", MANIFEST)}
     assert "doit full_export" in result["findings"][0]["hint"]
@@ -304,29 +313,31 @@ def test_verify_fails_on_one_changed_byte(tmp_path: Path) -> None:
     model = exported(tmp_path)
     path = tmp_path / CUSTOMER_SQL
     path.write_bytes(path.read_bytes().replace(b"(2);", b"(3);"))
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert result["status"] == "fail"
     assert kinds(result) == {("changed", CUSTOMER_SQL)}
     assert "sha256" in result["findings"][0]["detail"]
-    assert result["findings"][0]["hint"] == "rerun doit full_export; a file changed after the run"
+    assert result["findings"][0]["hint"] == (
+        "delete the file, then rerun doit full_export; it changed after the run"
+    )
 
 
 def test_verify_fails_on_a_deleted_seed(tmp_path: Path) -> None:
     model = exported(tmp_path)
     (tmp_path / SEED).unlink()
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert result["status"] == "fail"
     assert kinds(result) == {("missing", SEED), ("incomplete", SEED)}
     incomplete = next(f for f in result["findings"] if f["kind"] == "incomplete")
     assert "Sales Ops::OrderStatus" in incomplete["detail"]
-    assert incomplete["hint"] == "rerun doit ssdt"
+    assert incomplete["hint"] == "rerun doit full_export"
 
 
 def test_verify_fails_on_stray_and_stale_files(tmp_path: Path) -> None:
     model = exported(tmp_path)
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
     _parquet(tmp_path / "data/dbo.OSUSR_OLD_GONE.parquet", 1)
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert result["status"] == "fail"
     assert kinds(result) == {
         ("unexpected", "notes.txt"),
@@ -339,16 +350,18 @@ def test_verify_fails_on_stray_and_stale_files(tmp_path: Path) -> None:
 
 def test_verify_fails_when_dynamic_rows_differ_from_the_snapshot(tmp_path: Path) -> None:
     model = exported(tmp_path, {CUSTOMER_SQL: _dynamic(3)})
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert kinds(result) == {("row-count", CUSTOMER_SQL)}
     assert "header says 3 rows" in result["findings"][0]["detail"]
     assert "has 2" in result["findings"][0]["detail"]
-    assert "doit dynamic_data" in result["findings"][0]["hint"]
+    assert result["findings"][0]["hint"] == (
+        "delete the file, then rerun doit full_export; script and snapshot disagree"
+    )
 
 
 def test_verify_fails_when_load_sql_leaves_a_file_out(tmp_path: Path) -> None:
     model = exported(tmp_path, {LOAD: ":on error exit\n:r .\\deferred_updates.sql\n"})
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert kinds(result) == {("load-script", CUSTOMER_SQL)}
     assert "0 times" in result["findings"][0]["detail"]
 
@@ -357,7 +370,7 @@ def test_verify_fails_when_load_sql_includes_twice_or_a_ghost(tmp_path: Path) ->
     ghost = ":r .\\Sales_Ops\\dbo.Gone.dynamic.sql\n"
     twice = LOAD_SQL + ":r .\\Sales_Ops\\dbo.Customer.dynamic.sql\n" + ghost
     model = exported(tmp_path, {LOAD: twice})
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert kinds(result) == {
         ("load-script", CUSTOMER_SQL),
         ("load-script", "DynamicData/Sales_Ops/dbo.Gone.dynamic.sql"),
@@ -367,7 +380,7 @@ def test_verify_fails_when_load_sql_includes_twice_or_a_ghost(tmp_path: Path) ->
 def test_verify_fails_on_a_missing_dynamic_data_file(tmp_path: Path) -> None:
     model = exported(tmp_path)
     (tmp_path / CUSTOMER_SQL).unlink()
-    result = verify_export(tmp_path, model)
+    result = verify_export(tmp_path, model, SELECTION)
     assert kinds(result) == {
         ("missing", CUSTOMER_SQL),
         ("incomplete", CUSTOMER_SQL),

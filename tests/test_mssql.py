@@ -9,6 +9,7 @@ import pytest
 
 from osddl.config import load_settings
 from osddl.model.store import model_to_bytes, schema_errors
+from osddl.options import extract_options
 from osddl.source.engine import StatementCounter, create_source_engine
 from osddl.stages.extract_model import build_model
 
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_sql_server_extraction_validates_and_is_deterministic() -> None:
-    settings = load_settings(None, environ={"OSDDL_SOURCE_URL": MSSQL_URL})
-    first, _ = build_model(settings)
-    second, _ = build_model(settings)
+    options = extract_options(load_settings(None, environ={"OSDDL_SOURCE_URL": MSSQL_URL}))
+    first, _ = build_model(options)
+    second, _ = build_model(options)
     produced = model_to_bytes(first)
     assert produced == model_to_bytes(second)
     assert schema_errors(json.loads(produced), "mssql") == []

@@ -19,6 +19,7 @@ from osddl.profile.evidence import Evidence
 from osddl.profile.run import ProfileOptions, profile_model
 from osddl.profile.store import read_profile, write_profile
 from osddl.source.engine import create_source_engine
+from osddl.options import extract_options
 from osddl.stages.extract_model import extract_to_file
 from tests.profile_models import create_tables, parent_child_model
 
@@ -103,7 +104,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "OSDDL_CACHE_DIR": str(folder / "cache"),
         },
     )
-    extract_to_file(settings, folder / "model.json")
+    extract_to_file(extract_options(settings), folder / "model.json")
     return folder
 
 

@@ -14,9 +14,12 @@ import pytest
 
 from fixtures.demo import build_demo
 from osddl.config import load_settings
+from osddl.config import Settings
+from osddl.options import data_options, extract_options, profile_stage_options
 from osddl.profile.store import read_profile
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
+from osddl.stages.sweep import sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +80,7 @@ def test_refresh_forces_a_rerun(workdir: Path) -> None:
     assert "cache: evicted profile-" in again.stdout and "(refresh," in again.stdout
 
 
-def stage_settings(workdir: Path, **env: str) -> object:
+def stage_settings(workdir: Path, **env: str) -> Settings:
     return load_settings(
         None,
         environ={
@@ -91,11 +94,11 @@ def stage_settings(workdir: Path, **env: str) -> object:
 def run_stage(workdir: Path, **env: str) -> None:
     settings = stage_settings(workdir, **env)
     out = workdir / "out"
-    extract_to_file(settings, out / "model.json")  # type: ignore[arg-type]
+    extract_to_file(extract_options(settings), out / "model.json")
     profile_to_files(
-        settings,
+        profile_stage_options(settings),
         out / "model.json",
-        out / "profile.parquet",  # type: ignore[arg-type]
+        out / "profile.parquet",
         out / "profile-summary.json",
     )
 
@@ -118,6 +121,12 @@ def test_shrinking_the_selection_evicts_and_removes_outputs(workdir: Path) -> No
     kept = workdir / "out/data/dbo.OSUSR_SAL_ORDER.parquet"
     kept.write_bytes(b"still selected")
     run_stage(workdir, OSDDL_MODEL_MODULES="Sales")
+    # Outputs of deselected tables are the sweep's to remove (it runs after every producer).
+    sweep(
+        data_options(stage_settings(workdir, OSDDL_MODEL_MODULES="Sales")),
+        workdir / "out/model.json",
+        workdir / "out",
+    )
     reasons = dict(log_reasons(workdir))
     evicted = {e for e in old if reasons.get(e) == "module selection shrank"}
     assert {e.split("-")[0] for e in evicted} == {"model", "profile"}
@@ -162,9 +171,12 @@ def test_postgres_source_is_probed_reused_and_reprofiled(
     out = tmp_path / "out"
 
     def run() -> str:
-        extract_to_file(settings, out / "model.json")
+        extract_to_file(extract_options(settings), out / "model.json")
         profile_to_files(
-            settings, out / "model.json", out / "profile.parquet", out / "profile-summary.json"
+            profile_stage_options(settings),
+            out / "model.json",
+            out / "profile.parquet",
+            out / "profile-summary.json",
         )
         return capsys.readouterr().out
 

@@ -21,7 +21,14 @@ from fixtures.demo import build_demo
 from osddl.compare.ddl import read_ddl
 from osddl.config import load_settings
 from osddl.policy.store import read_decisions
-from osddl.stages.decide import DecideOutputs, decide_to_files
+from osddl.options import (
+    decide_options,
+    extract_options,
+    profile_stage_options,
+    ssdt_stage_options,
+    static_data_options,
+)
+from osddl.stages.decide import decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 from osddl.stages.ssdt import emit_ssdt, render_tree
@@ -55,13 +62,16 @@ def environment(folder: Path, **extra: str) -> dict[str, str]:
 
 def pipeline(folder: Path, out: Path, **extra: str) -> None:
     config = load_settings(None, environ=environment(folder, **extra))
-    extract_to_file(config, out / "model.json")
+    extract_to_file(extract_options(config), out / "model.json")
     profile_to_files(
-        config, out / "model.json", out / "profile.parquet", out / "profile-summary.json"
+        profile_stage_options(config),
+        out / "model.json",
+        out / "profile.parquet",
+        out / "profile-summary.json",
     )
-    decide_to_files(config, out / "model.json", out / "profile.parquet", DecideOutputs(out))
-    snapshot_static_entities(config, out / "model.json", out / "data")
-    emit_ssdt(config, out / "model.json", out / "decisions.json", out / "data", out / "ssdt")
+    decide_to_files(decide_options(config), out / "model.json", out / "profile.parquet", out)
+    snapshot_static_entities(static_data_options(config), out / "model.json", out)
+    emit_ssdt(ssdt_stage_options(config), out / "model.json", out / "decisions.json", out)
 
 
 @pytest.fixture(scope="module")
@@ -197,9 +207,10 @@ def test_tables_read_back_equal_the_decisions(demo: Path) -> None:
 
 
 def rehearse(engine: sa.Engine, demo: Path) -> None:
+    from osddl.layout import path
     from osddl.model.store import read_model
+    from osddl.selection import SelectionOptions, select
     from osddl.ssdt.seeds import seed_plan
-    from osddl.stages.ssdt import snapshot_path, static_entities
 
     metadata = metadata_from_shapes(read_ddl(demo / "out/ssdt/Modules"))
     with engine.begin() as connection:
@@ -209,8 +220,8 @@ def rehearse(engine: sa.Engine, demo: Path) -> None:
         metadata.create_all(connection)
     model = read_model(demo / "out/model.json")
     seeds = [
-        seed_plan(m, e, snapshot_path(demo / "out/data", e), "authoritative")
-        for m, e in static_entities(model, {"users"})
+        seed_plan(m, e, demo / "out" / path("static_snapshot", m, e), "authoritative")
+        for m, e in select(model, SelectionOptions(export_users=False)).static
     ]
     assert seeds
     with engine.begin() as connection:
@@ -295,6 +306,7 @@ def test_awkward_names_emit_valid_tsql(names: list[str]) -> None:
     model = replace(model, modules=[replace(module, name=names[0], entities=entities)])
     decisions = decisions_document(decide(model, [], PolicyOptions(mode="aggressive")), {})
     config = load_settings(None, environ={})
-    for name, text in render_tree(config, model, decisions, Path("/nonexistent")).items():
+    options = ssdt_stage_options(config)
+    for name, text in render_tree(options, model, decisions, Path("/nonexistent")).items():
         if name.endswith(".sql") and name != "Script.PostDeployment.sql":
             assert_valid_tsql(text, name)

@@ -18,6 +18,7 @@ sha256, and a second run skips recorded columns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Final
 
@@ -37,6 +38,12 @@ _TEXT = parse_sql_type("nvarchar(4000)")
 def _text(value: str) -> str:
     """A Unicode literal that sqlcmd runs unchanged (no `$(`, one line)."""
     return literal(value, _TEXT)
+
+
+def _comment(column: CatalogColumn) -> str:
+    """A one-line comment naming the column; sqlcmd would substitute `$(` even in a comment."""
+    text = f"{column.target_label} ({column.reason})".replace("$(", "$ (")
+    return "-- " + re.sub(r"[\x00-\x1f\x85\u2028\u2029]", "?", text)
 
 
 def _id(value: UserId, sql_type: str) -> str:
@@ -74,7 +81,7 @@ def _summary(column: CatalogColumn) -> str:
 def _chunked(column: CatalogColumn, chunk_rows: int) -> Iterator[str]:
     """Chunks of at most `chunk_rows`, each its own transaction, until none is left."""
     table, name = _names(column)
-    yield f"-- {column.target_label} ({column.reason})"
+    yield _comment(column)
     yield "SET @total = 0"
     yield (
         "WHILE 1 = 1\nBEGIN\n"
@@ -100,7 +107,7 @@ def _logged(column: CatalogColumn, sha256: str) -> Iterator[str]:
     table, name = _names(column)
     log = qualified(LOG_SCHEMA, LOG_TABLE)
     key = f"[MapSha256] = {_text(sha256)} AND [ColumnName] = {_text(column.target_label)}"
-    yield f"-- {column.target_label} ({column.reason})"
+    yield _comment(column)
     yield "SET @total = 0"
     yield "SET @done = 0"
     yield f"IF EXISTS (SELECT 1 FROM {log} WHERE {key}) SET @done = 1"
