@@ -208,17 +208,18 @@ def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str
     from osddl.export.dynamic import render_table
     from osddl.export.load_order import LoadOrderDocument
     from osddl.export.snapshot import write_snapshot
+    from osddl.layout import path as layout_path
     from osddl.source.engine import create_source_engine
-    from osddl.stages.export import table_load
+    from osddl.stages.dynamic_data import table_load
 
     model = orders_model()
     module = model.modules[0]
     entity = module.entities[0]
     load = table_load(module, entity, LoadOrderDocument(tables=[], deferred={}, self_references={}))
     engine = create_source_engine(f"sqlite:///{path}")
-    snapshot = workdir / "data" / f"dbo.{TABLE}.parquet"
-    target = workdir / "DynamicData" / "Bench" / "dbo.Orders.dynamic.sql"
-    fragment = workdir / "work" / "deferred" / "dbo.Orders.sql"
+    snapshot = workdir / layout_path("snapshot", module, entity)
+    target = workdir / layout_path("dynamic", module, entity)
+    fragment = workdir / layout_path("deferred_fragment", module, entity)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     snapshot_rows = write_snapshot(engine, entity, snapshot, FETCH_ROWS)

@@ -27,6 +27,7 @@ def measure(entities: int, workdir: Path) -> dict[str, float]:
     from fixtures.scale import build_scale
     from osddl.config import load_settings
     from osddl.model.store import read_model
+    from osddl.options import extract_options, ssdt_stage_options
     from osddl.policy.decide import PolicyOptions, decide
     from osddl.policy.report import decisions_document
     from osddl.policy.store import write_decisions
@@ -42,11 +43,12 @@ def measure(entities: int, workdir: Path) -> dict[str, float]:
         },
     )
     out = workdir / "out"
-    extract_to_file(config, out / "model.json")
+    extract_to_file(extract_options(config), out / "model.json")
     decisions = decide(read_model(out / "model.json"), [], PolicyOptions(mode="aggressive"))
     write_decisions(out / "decisions.json", decisions_document(decisions, {}))
+    options = ssdt_stage_options(config)
     start = time.perf_counter()
-    emit_ssdt(config, out / "model.json", out / "decisions.json", out / "data", out / "ssdt")
+    emit_ssdt(options, out / "model.json", out / "decisions.json", out)
     seconds = time.perf_counter() - start
     files = list((out / "ssdt").rglob("*.sql"))
     return {

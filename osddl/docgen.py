@@ -11,6 +11,7 @@ from pathlib import Path
 
 from osddl.config import KEYS
 from osddl.io import atomic_write_text, canonical_json
+from osddl.layout import ARTIFACTS
 from osddl.policy.matrix import MATRIX
 from osddl.policy.rationale import RATIONALES
 from osddl.schemas import SCHEMAS
@@ -18,6 +19,7 @@ from osddl.typed_json import SCHEMA_DIR
 
 CONFIG_DOC = Path("docs/configuration.md")
 POLICY_DOC = Path("docs/policy.md")
+ARTIFACTS_DOC = Path("docs/artifacts.md")
 
 
 def settings_table() -> str:
@@ -53,11 +55,28 @@ def rationale_table() -> str:
     )
 
 
+def layout_table() -> str:
+    """Every artifact: its path under out/, producing task, stage, schema, and who sweeps it."""
+    rows = [
+        "| path (under out/) | task | stage | schema | swept by | what |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in ARTIFACTS:
+        schema = f"[`{a.schema}`](schemas/{a.schema})" if a.schema else ""
+        mode = f" (`data.insert_mode = {a.insert_mode}`)" if a.insert_mode else ""
+        swept = {"run": "`sweep`", "owner": f"`{a.task}`", "never": "(kept)"}[a.sweep]
+        rows.append(
+            f"| `{a.template}` | `{a.task}` | {a.stage} | {schema} | {swept} | {a.doc}{mode} |"
+        )
+    return "\n".join(rows)
+
+
 # (document, section name) → the generator of the text between its markers.
 SECTIONS: dict[tuple[Path, str], Callable[[], str]] = {
     (CONFIG_DOC, "settings"): settings_table,
     (POLICY_DOC, "matrix"): matrix_table,
     (POLICY_DOC, "rationales"): rationale_table,
+    (ARTIFACTS_DOC, "layout"): layout_table,
 }
 
 

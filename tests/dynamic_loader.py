@@ -37,9 +37,11 @@ from sqlglot import exp
 
 from osddl.compare.ddl import read_ddl
 from osddl.export.snapshot import sql_types
+from osddl.layout import path as layout_path
 from osddl.model.contract import Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.model.store import read_model
+from osddl.selection import find_table
 from osddl.tsql import normalise, parse_literal
 from tests.ssdt_rehearsal import SqlServerType, metadata_from_shapes
 
@@ -103,11 +105,13 @@ def batches(text: str) -> Iterator[str]:
         yield "\n".join(lines)
 
 
-def includes(dynamic_dir: Path) -> list[Path]:
-    """The `:r` files of load.sql in order; `:on error exit` must come before the first one."""
+def includes(load_script: Path) -> list[Path]:
+    """The `:r` files of load.sql in order (relative to its folder); `:on error exit` must come
+    before the first one."""
+    dynamic_dir = load_script.parent
     found: list[Path] = []
     exit_on_error = False
-    for line in _read(dynamic_dir / "load.sql").splitlines():
+    for line in _read(load_script).splitlines():
         text = line.strip()
         if not text or text.startswith("--"):
             continue
@@ -149,7 +153,7 @@ def _quiet_sqlglot() -> Iterator[None]:
 
 def _entities(out: Path) -> dict[tuple[str, str], Entity]:
     """Model entities by (schema, emitted name), case-folded."""
-    model = read_model(out / "model.json")
+    model = read_model(out / layout_path("model"))
     return {
         (e.schema.casefold(), e.emitted_name.casefold()): e
         for m in model.modules
@@ -220,7 +224,7 @@ class _Targets:
         table = self.metadata.tables.get(name if schema == "dbo" else f"{schema}.{name}")
         if entity is None or table is None:
             raise LoadError(f"{schema}.{name}: not a table of the model and of the SSDT project")
-        snapshot = self.out / "data" / f"{entity.schema}.{entity.physical_name}.parquet"
+        snapshot = self.out / layout_path("snapshot", None, entity)
         return _Target(
             table_id=f"{entity.schema}.{entity.physical_name}",
             table=table,
@@ -377,7 +381,7 @@ def load_dynamic(out: Path, database: Path) -> LoadResult:
     try:
         with engine.begin() as connection:
             loader = _Loader(connection, targets, result)
-            for path in includes(out / "DynamicData"):
+            for path in includes(out / layout_path("load_script")):
                 loader.file(path)
         with engine.connect() as connection:
             for table_id, target in sorted(loader.touched.items()):
@@ -408,7 +412,8 @@ def _emitted(target: _Target, physical: str) -> str:
 
 def snapshot_rows(out: Path, table_id: str) -> list[Row]:
     """The snapshot's rows (`out/data/<table_id>.parquet`), normalised like the loaded ones."""
-    path = out / "data" / f"{table_id}.parquet"
+    module, entity = find_table(read_model(out / layout_path("model")), table_id)
+    path = out / layout_path("snapshot", module, entity)
     types = sql_types(path)
     return [
         {c: normalise(v, types[c]) for c, v in row.items()}

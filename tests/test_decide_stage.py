@@ -15,9 +15,9 @@ from sqlglot import exp
 
 from fixtures.demo import build_demo
 from osddl.config import load_settings
+from osddl.options import decide_options, extract_options, profile_stage_options
 from osddl.policy.contract import DecidedColumn, DecisionsDocument, Setting
 from osddl.policy.store import read_decisions
-from osddl.options import decide_options, extract_options, profile_stage_options
 from osddl.stages.decide import decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files

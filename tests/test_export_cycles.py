@@ -32,7 +32,6 @@ from osddl.config import Settings, load_settings
 from osddl.errors import InputError
 from osddl.export.load_order import LoadOrderDocument, read_load_order
 from osddl.model.store import read_model
-from osddl.policy.store import read_decisions
 from osddl.options import (
     data_options,
     decide_options,
@@ -45,6 +44,7 @@ from osddl.options import (
     ssdt_stage_options,
     static_data_options,
 )
+from osddl.policy.store import read_decisions
 from osddl.selection import select, table_id
 from osddl.stages.decide import decide_to_files
 from osddl.stages.dynamic_data import render_dynamic

@@ -15,11 +15,11 @@ from fixtures.demo import build_demo
 from osddl.config import load_settings
 from osddl.errors import SourceError
 from osddl.model.store import read_model
+from osddl.options import extract_options
 from osddl.profile.evidence import Evidence
 from osddl.profile.run import ProfileOptions, profile_model
 from osddl.profile.store import read_profile, write_profile
 from osddl.source.engine import create_source_engine
-from osddl.options import extract_options
 from osddl.stages.extract_model import extract_to_file
 from tests.profile_models import create_tables, parent_child_model
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.demo import build_demo
-from osddl.config import load_settings
-from osddl.config import Settings
+from osddl.config import Settings, load_settings
 from osddl.options import data_options, extract_options, profile_stage_options
 from osddl.profile.store import read_profile
 from osddl.stages.extract_model import extract_to_file

@@ -20,7 +20,6 @@ from sqlglot import exp
 from fixtures.demo import build_demo
 from osddl.compare.ddl import read_ddl
 from osddl.config import load_settings
-from osddl.policy.store import read_decisions
 from osddl.options import (
     decide_options,
     extract_options,
@@ -28,6 +27,7 @@ from osddl.options import (
     ssdt_stage_options,
     static_data_options,
 )
+from osddl.policy.store import read_decisions
 from osddl.stages.decide import decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files

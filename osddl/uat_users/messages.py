@@ -8,6 +8,7 @@ writes message text, so the docs list exactly what an operator can see.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -224,9 +225,14 @@ def messages_table() -> str:
     rows = ["| code | rule | severity | message | fix |", "|---|---|---|---|---|"]
     for m in MESSAGES:
         rule = f"`{m.rule}`" if m.rule else "the file's integrity rule"
-        text, fix = (s.replace("|", "\\|") for s in (m.text, m.fix))
+        text, fix = (_readable(s) for s in (m.text, m.fix))
         rows.append(f"| `{m.code}` | {rule} | {m.severity} | {text} | {fix} |")
     return "\n".join(rows)
+
+
+def _readable(template: str) -> str:
+    """A template as the docs show it: `{value!r}` → `'{value}'`, pipes escaped."""
+    return re.sub(r"\{(\w+)!r\}", r"'{\1}'", template).replace("|", "\\|")
 
 
 def rules_table() -> str:
