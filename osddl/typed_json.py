@@ -52,6 +52,12 @@ class TypedJson(Generic[T]):
         """The JSON Schema generated from the contract (committed under docs/schemas/)."""
         return _schema(self)
 
+    @property
+    def remake(self) -> str:
+        """The fix for a file that exists but is wrong: doit trusts an existing target, so it must
+        go before the task that writes it runs again."""
+        return f"delete the file, then rerun doit {self.producer}"
+
     def to_bytes(self, document: T) -> bytes:
         """Canonical bytes; the types make them schema-valid (tests validate real output)."""
         return canonical_json(to_json(document))
@@ -73,12 +79,12 @@ class TypedJson(Generic[T]):
         if version != self.version:
             raise InputError(
                 f"{label} $.schemaVersion: {version!r} is not supported; expected "
-                f"{self.version!r}; rerun doit {self.producer}"
+                f"{self.version!r}; {self.remake}"
             )
         problems = self.problems(document)
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise InputError(f"{label} {problems[0]}{more}; rerun doit {self.producer}")
+            raise InputError(f"{label} {problems[0]}{more}; {self.remake}")
         return from_json(self.root, document)
 
     def problems(self, document: Any) -> list[str]:

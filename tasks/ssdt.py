@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from osddl.options import ssdt_stage_options, static_data_options
+from osddl.options import SsdtStageOptions, ssdt_stage_options, static_data_options
 from osddl.stages.extract_model import model_inputs
 from osddl.stages.ssdt import emit_ssdt
 from osddl.stages.static_data import snapshot_static_entities
 from tasks.common import (
+    TreeUnchanged,
     artifact,
     operator_action,
     options_changed,
     out,
     settings,
     source_uptodate,
+    tree_values,
 )
 
 
@@ -37,19 +39,19 @@ def task_static_data() -> dict[str, object]:
     }
 
 
+def _emit(options: SsdtStageOptions) -> dict[str, str]:
+    emit_ssdt(options, Path(artifact("model")), Path(artifact("decisions")), out())
+    return tree_values(options, "ssdt")
+
+
 def task_ssdt() -> dict[str, object]:
     """Emit the SSDT project (tables, schemas, seeds, sqlproj) → out/ssdt/."""
     options = ssdt_stage_options(settings())
     return {
-        "actions": [
-            (
-                operator_action(emit_ssdt),
-                [options, Path(artifact("model")), Path(artifact("decisions")), out()],
-            )
-        ],
+        "actions": [(operator_action(_emit), [options])],
         "file_dep": [artifact("model"), artifact("decisions"), artifact("static_index")],
         "task_dep": ["static_data"],
-        "uptodate": [options_changed(options)],
+        "uptodate": [TreeUnchanged(options, "ssdt")],  # it owns out/ssdt: a deleted file reruns it
         "targets": [artifact("post_deployment")],
         "verbosity": 2,
         "clean": True,

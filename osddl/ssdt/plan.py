@@ -6,11 +6,11 @@ from model.json and decisions.json.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from osddl.errors import InputError
+from osddl.layout import module_folder
 from osddl.model.contract import Attribute, Entity, Index, Model, Module
 from osddl.model.naming import constraint_name
 from osddl.model.sqltype import parse_sql_type
@@ -62,11 +62,6 @@ class TablePlan:
     @property
     def path(self) -> str:
         return f"Modules/{self.module_folder}/{self.schema}.{self.table}.sql"
-
-
-def module_folder(name: str) -> str:
-    """Letters, digits and `_` only (spec 03)."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", name) or "_"
 
 
 class Decided:

@@ -10,9 +10,9 @@ from typing import Any
 import networkx as nx
 
 from osddl.export.snapshot import read_rows
+from osddl.layout import module_folder
 from osddl.model.contract import Entity, Module
 from osddl.model.sqltype import parse_sql_type
-from osddl.ssdt.plan import module_folder
 from osddl.tsql import literal, qualified, quote
 
 

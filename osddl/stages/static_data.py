@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from osddl.export.snapshot import write_snapshot
+from osddl.export.snapshot import STATIC_INDEX_VERSION, write_snapshot
 from osddl.io import sha256_file, write_json
 from osddl.layout import path
 from osddl.model.store import read_model
@@ -28,5 +28,5 @@ def snapshot_static_entities(options: StaticDataOptions, model_path: Path, out: 
     finally:
         engine.dispose()
     write_json(
-        out / path("static_index"), {"schemaVersion": "osddl.static-data/1", "snapshots": digests}
+        out / path("static_index"), {"schemaVersion": STATIC_INDEX_VERSION, "snapshots": digests}
     )
