@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fixtures.demo import build_demo
@@ -248,6 +248,7 @@ EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "5"))
 @pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(edits=st.lists(EDIT, min_size=1, max_size=3))
+@example(edits=[("foreign_keys.enable_creation", "true")])  # a default, but set: decisions.json
 def test_any_sequence_of_edits_ends_as_a_cold_run(
     edits: list[tuple[str, str | None]],
     cold_runs: ColdRuns,
