@@ -83,6 +83,8 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
        sweep="owner"),
     _a("seeds", "ssdt/Seeds/**", "ssdt", "ssdt", "MERGE seeds of static entities.",
        sweep="owner"),
+    _a("platform_fks", "ssdt/PostLoad/**", "ssdt", "ssdt",
+       "FKs to platform tables (ossys_User), to create after the data load.", sweep="owner"),
     _a("load_order", "work/load-order.json", "order", "data",
        "Tables in load order, deferred and self-referencing columns.",
        schema="load-order.schema.json"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from osddl.errors import InputError
 from osddl.model.contract import Entity, Model, Module
@@ -57,6 +58,33 @@ def select(model: Model, options: SelectionOptions) -> Selection:
             if not is_platform:
                 emitted.append((module, entity))
     return Selection(tuple(exported), tuple(static), tuple(platform), tuple(emitted))
+
+
+# Where the parent of a foreign key is, seen from the export. The one decision `order`, `ssdt` and
+# the proofs read about a reference to a table outside the export:
+# - exported: loaded by this export's DynamicData, so the load order puts it first;
+# - seeded: a static entity, seeded by the SSDT post-deployment script before any data load;
+# - platform: the target's own platform table (ossys_User): present already, never loaded; the FK
+#   is emitted apart (ssdt/PostLoad/), to create once the user ids are UAT ids;
+# - missing: a table that is not selected: stops the run unless data.allow_missing_parents.
+ParentPlace = Literal["exported", "seeded", "platform", "missing"]
+
+
+def parent_place(selection: Selection, schema: str, table: str) -> ParentPlace:
+    key = (schema.casefold(), table.casefold())
+    for place, members in (
+        ("exported", selection.exported),
+        ("seeded", selection.static),
+        ("platform", selection.platform),
+    ):
+        if any((e.schema.casefold(), e.physical_name.casefold()) == key for _, e in members):
+            return place  # type: ignore[return-value]
+    return "missing"
+
+
+def preloaded(selection: Selection) -> tuple[Member, ...]:
+    """Parents present in the target before DynamicData runs: seeded and platform tables."""
+    return (*selection.static, *selection.platform)
 
 
 def table_id(entity: Entity) -> str:

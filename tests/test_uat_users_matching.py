@@ -16,7 +16,7 @@ from osddl.errors import InputError
 from osddl.uat_users.analysis import analyse
 from osddl.uat_users.catalog import CatalogColumn
 from osddl.uat_users.classify import ReferencedId, classify
-from osddl.uat_users.discovery import ColumnIds
+from osddl.uat_users.discovery import ColumnIds, column_ids
 from osddl.uat_users.ids import IdKind, UserId
 from osddl.uat_users.inventory import Inventory, User, inventory_of
 from osddl.uat_users.matching import Matching, match
@@ -62,7 +62,7 @@ def test_demo_scenario_maps_every_orphan_as_expected(tmp_path: Path, kind: IdKin
 
 
 def user(n: int, name: str, email: str = "", active: bool = True, ext: str = "") -> User:
-    return User(n, name, email, name.title(), ext, active, "", "")
+    return User(n, name, email, name.title(), ext, active)
 
 
 QA = inventory_of(
@@ -99,15 +99,18 @@ UAT = inventory_of(
 )
 
 
+def scanned(ids: list[UserId]) -> ColumnIds:
+    return column_ids(COLUMN, [(i, 1) for i in ids], len(ids), 0)
+
+
 def referenced(ids: list[UserId], qa: Inventory = QA, uat: Inventory = UAT) -> list[ReferencedId]:
-    counts = tuple((i, 1) for i in sorted(ids, key=str))
-    return list(classify([ColumnIds(COLUMN, len(ids), 0, counts)], qa, uat))
+    return list(classify([scanned(ids)], qa, uat))
 
 
 def run(ids: list[UserId], rows: list[tuple[int, int]] = (), **changes: Any) -> Matching:  # type: ignore[assignment]
     options = replace(UatUsersOptions(match=("email",)), **changes)
     user_map = UserMap("m.csv", "", tuple(MapRow(k + 2, s, t, "") for k, (s, t) in enumerate(rows)))
-    return match(referenced(ids), QA, UAT, user_map, options)
+    return match(referenced(ids), QA, UAT, user_map, options, [scanned(ids)])
 
 
 def outcome(result: Matching) -> dict[UserId, tuple[Any, str, str]]:
@@ -284,8 +287,8 @@ people = st.tuples(names, emails, st.booleans(), st.sampled_from(["", "E1", "E2"
 def worlds(draw: st.DrawFn) -> tuple[Inventory, Inventory, list[UserId], UserMap, UatUsersOptions]:
     qa_ids = draw(st.lists(st.integers(1, 30), unique=True, max_size=12))
     uat_ids = draw(st.lists(st.integers(1, 40), unique=True, min_size=1, max_size=12))
-    qa = inventory_of("qa", "int", [User(i, *_person(draw), "", "") for i in qa_ids])
-    uat = inventory_of("uat", "int", [User(i, *_person(draw), "", "") for i in uat_ids])
+    qa = inventory_of("qa", "int", [User(i, *_person(draw)) for i in qa_ids])
+    uat = inventory_of("uat", "int", [User(i, *_person(draw)) for i in uat_ids])
     used = draw(st.lists(st.integers(1, 45), unique=True, max_size=15))
     rows = draw(st.lists(st.tuples(st.sampled_from(used or [1]), st.integers(1, 45)), max_size=4))
     user_map = UserMap("m.csv", "", tuple(MapRow(k + 2, s, t, "") for k, (s, t) in enumerate(rows)))

@@ -269,7 +269,7 @@ def map_csv(kind: IdKind, rows: Sequence[tuple[int, int, str]] = MAP_ROWS) -> st
 
 def users(raw: Sequence[tuple[int, str, str, str, str, bool]], kind: IdKind) -> list[User]:
     return [
-        User(ident(n, kind), u, e, name, ext, active, "2024-01-02 03:04:05.123", "", k + 2)
+        User(ident(n, kind), u, e, name, ext, active, k + 2)
         for k, (n, u, e, name, ext, active) in enumerate(raw)
     ]
 

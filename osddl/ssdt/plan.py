@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from osddl.errors import InputError
 from osddl.layout import module_folder
-from osddl.model.contract import Attribute, Entity, Index, Model, Module
+from osddl.model.contract import Attribute, Entity, Index, Module
 from osddl.model.naming import constraint_name
 from osddl.model.sqltype import parse_sql_type
 from osddl.policy.contract import DecidedReference, DecidedUnique, DecisionsDocument
+from osddl.selection import Selection
 from osddl.tsql import literal, qualified, quote, string
 
 # Index options in the order T-SQL lists them, with the default that is never written.
@@ -54,6 +55,7 @@ class TablePlan:
     columns: list[str] = field(default_factory=list)
     constraints: list[str] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)  # after CREATE TABLE, one batch each
+    after_load: list[str] = field(default_factory=list)  # FKs to platform tables (PostLoad/)
 
     @property
     def name(self) -> str:
@@ -250,12 +252,15 @@ def _foreign_keys(
     decided: Decided,
     names: Mapping[str, str],
     targets: Mapping[tuple[str, str], Entity],
+    platform: Mapping[tuple[str, str], Entity],
 ) -> tuple[list[str], list[str]]:
-    """Inline constraints for checked FKs; separate NOCHECK batches for untrusted ones."""
+    """Inline constraints for checked FKs; separate NOCHECK batches for untrusted ones; FKs to a
+    platform table (not in the project, present in every target) go to `plan.after_load`."""
     inline: list[str] = []
     batches: list[str] = []
     for ref in decided.references_of(entity):
-        target = targets.get(_table_key(ref.referenced_schema, ref.referenced_table))
+        key = _table_key(ref.referenced_schema, ref.referenced_table)
+        target = targets.get(key) or platform.get(key)
         if target is None:
             continue  # the target is not emitted; SSDT could not resolve it
         target_names = {a.physical_name.casefold(): a.emitted_name for a in target.attributes}
@@ -267,7 +272,9 @@ def _foreign_keys(
             f"({quote(target_names[(ref.referenced_column or 'Id').casefold()])})"
             f"{ON_DELETE[ref.on_delete]}"
         )
-        if ref.with_check:
+        if key in platform:
+            plan.after_load.append(f"ALTER TABLE {plan.name} WITH CHECK ADD {clause};")
+        elif ref.with_check:
             inline.append(clause)
         else:
             batches.append(
@@ -318,6 +325,7 @@ def table_plan(
     entity: Entity,
     decided: Decided,
     targets: Mapping[tuple[str, str], Entity],
+    platform: Mapping[tuple[str, str], Entity],
     engine: str,
     options: SsdtOptions,
 ) -> TablePlan:
@@ -342,7 +350,7 @@ def table_plan(
         )
         for a in active
     ]
-    inline, nocheck = _foreign_keys(plan, entity, decided, names, targets)
+    inline, nocheck = _foreign_keys(plan, entity, decided, names, targets, platform)
     plan.constraints = ([pk] if pk else []) + inline
     plan.batches = (
         _indexes(plan, entity, decided, names, options)
@@ -354,20 +362,15 @@ def table_plan(
 
 
 def table_plans(
-    model: Model,
-    decisions: DecisionsDocument,
-    options: SsdtOptions,
-    skip_modules: Sequence[str] = (),
+    selection: Selection, engine: str, decisions: DecisionsDocument, options: SsdtOptions
 ) -> list[TablePlan]:
     """One plan per emitted entity, in model order."""
-    skipped = {m.casefold() for m in skip_modules}
-    modules = [m for m in model.modules if m.name.casefold() not in skipped]
-    targets = {
-        (e.schema.casefold(), e.physical_name.casefold()): e for m in modules for e in m.entities
-    }
+
+    def by_table(members: Sequence[tuple[Module, Entity]]) -> dict[tuple[str, str], Entity]:
+        return {_table_key(e.schema, e.physical_name): e for _, e in members}
+
+    targets, platform = by_table(selection.emitted), by_table(selection.platform)
     decided = Decided(decisions)
     return [
-        table_plan(m, e, decided, targets, model.source.engine, options)
-        for m in modules
-        for e in m.entities
+        table_plan(m, e, decided, targets, platform, engine, options) for m, e in selection.emitted
     ]

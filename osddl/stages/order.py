@@ -12,7 +12,7 @@ from osddl.layout import path
 from osddl.model.store import read_model
 from osddl.options import OrderOptions
 from osddl.policy.store import read_decisions
-from osddl.selection import select
+from osddl.selection import preloaded, select
 
 
 def order_to_files(
@@ -22,13 +22,12 @@ def order_to_files(
     model = read_model(model_path)
     decisions = read_decisions(decisions_path)
     selection = select(model, options.selection)
-    preloaded = [*selection.static, *selection.platform]  # seeded by SSDT, or the platform's
     order = load_order(
         [TableRef(e.schema, e.physical_name) for _, e in selection.exported],
         export_edges(model, decisions),
         break_cycle=list(options.break_cycle),
         allow_missing_parents=options.allow_missing_parents,
-        preloaded=[TableRef(e.schema, e.physical_name) for _, e in preloaded],
+        preloaded=[TableRef(e.schema, e.physical_name) for _, e in preloaded(selection)],
     )
     write_json(out / path("order_proof"), order.proof())
     write_load_order(

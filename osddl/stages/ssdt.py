@@ -18,7 +18,13 @@ from osddl.ssdt.render import post_deployment, project, schema_script, table_scr
 from osddl.ssdt.seeds import SeedPlan, seed_order, seed_plan
 from osddl.templating import render
 
-OWNED = ("Modules", "Schemas", "Seeds")  # folders this stage owns; Remediation/ is decide's
+OWNED = (
+    "Modules",
+    "Schemas",
+    "Seeds",
+    "PostLoad",
+)  # this stage's folders; Remediation/ is decide's
+PLATFORM_FKS = "PostLoad/platform_foreign_keys.sql"
 
 
 def _seed_edges(
@@ -49,8 +55,7 @@ def render_tree(
 ) -> dict[str, str]:
     """Every file of the project (relative path → text), checked for collisions."""
     selection = select(model, options.selection)
-    skip = sorted({m.name.casefold() for m, _ in selection.platform})
-    plans = table_plans(model, decisions, options.ssdt, skip)
+    plans = table_plans(selection, model.source.engine, decisions, options.ssdt)
     files: dict[str, str] = {}
     _add(files, {p.path: table_script(p) for p in plans}, plans)
     schemas = sorted({p.schema for p in plans if p.schema.casefold() != "dbo"}, key=str.casefold)
@@ -62,6 +67,9 @@ def render_tree(
     ordered = seed_order(seeds, _seed_edges(seeds, decisions, model))
     files.update({s.path: render("ssdt/seed.sql.j2", seed=s) for s in ordered})
     files["Script.PostDeployment.sql"] = post_deployment([s.path for s in ordered])
+    after_load = [statement for p in plans for statement in p.after_load]
+    if after_load:
+        files[PLATFORM_FKS] = render("ssdt/platform_foreign_keys.sql.j2", statements=after_load)
     return files
 
 

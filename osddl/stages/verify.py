@@ -18,7 +18,7 @@ from osddl.options import OrderOptions
 from osddl.policy.store import read_decisions
 from osddl.proofs.export import verify_export, write_verification
 from osddl.proofs.order import verify_order
-from osddl.selection import SelectionOptions, select
+from osddl.selection import SelectionOptions, preloaded, select
 
 
 def verify_order_to_file(options: OrderOptions, out: Path) -> None:
@@ -26,11 +26,8 @@ def verify_order_to_file(options: OrderOptions, out: Path) -> None:
     model = read_model(out / path("model"))
     decisions = read_decisions(out / path("decisions"))
     selection = select(model, options.selection)
-    preloaded = {
-        (e.schema.casefold(), e.physical_name.casefold())
-        for _, e in (*selection.static, *selection.platform)
-    }  # seeded by SSDT beforehand, or the platform's own
-    edges = [e for e in export_edges(model, decisions) if e.parent.key not in preloaded]
+    present = {(e.schema.casefold(), e.physical_name.casefold()) for _, e in preloaded(selection)}
+    edges = [e for e in export_edges(model, decisions) if e.parent.key not in present]
     mapped = emitted_edges(edges, model)
     result = verify_order(
         out / "DynamicData",

@@ -80,6 +80,6 @@ def analyse(
     qa, uat = inputs.qa, inputs.uat
     scan = scan_snapshots(catalog, snapshots, qa.kind, labels, batch_rows)
     referenced = classify(scan.columns, qa, uat)
-    matching = match(referenced, qa, uat, inputs.user_map, options)
+    matching = match(referenced, qa, uat, inputs.user_map, options, scan.columns)
     tmap = build_map(qa.kind, matching.resolutions, matching.kept)
     return Analysis(options, catalog, inputs, scan, referenced, matching, tmap)

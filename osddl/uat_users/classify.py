@@ -10,12 +10,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from osddl.uat_users.discovery import ColumnIds
-from osddl.uat_users.ids import UserId, sort_key
+from osddl.uat_users.ids import UserId
 from osddl.uat_users.inventory import Inventory, User
 
 Classification = Literal["in_uat", "collision", "orphan_known", "orphan_unknown"]
@@ -27,14 +30,14 @@ CLASSIFICATIONS: Final[tuple[Classification, ...]] = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReferencedId:
-    """A distinct id of the data, its class and provenance (column label → rows)."""
+    """A distinct id of the data, its class and its total rows (per-column provenance comes
+    from `provenance`, only for the ids a report needs)."""
 
     id: UserId
     classification: Classification
     rows: int
-    columns: tuple[tuple[str, int], ...]  # sorted by column label
     qa: User | None
     uat: User | None
 
@@ -43,11 +46,6 @@ class ReferencedId:
         if self.classification == "collision":
             return not trust_matching_ids
         return self.classification != "in_uat"
-
-    def columns_text(self, limit: int = 3) -> str:
-        shown = [f"{label}: {rows}" for label, rows in self.columns[:limit]]
-        more = len(self.columns) - limit
-        return ", ".join(shown) + (f", and {more} more columns" if more > 0 else "")
 
 
 def same_identity(qa: User, uat: User) -> bool:
@@ -59,8 +57,7 @@ def same_identity(qa: User, uat: User) -> bool:
     return same(qa.username, uat.username) or same(qa.email, uat.email)
 
 
-def classify_id(user_id: UserId, qa: Inventory, uat: Inventory) -> Classification:
-    qa_user, uat_user = qa.get(user_id), uat.get(user_id)
+def classify_id(qa_user: User | None, uat_user: User | None) -> Classification:
     if uat_user is not None:
         if qa_user is not None and same_identity(qa_user, uat_user):
             return "in_uat"
@@ -69,26 +66,49 @@ def classify_id(user_id: UserId, qa: Inventory, uat: Inventory) -> Classificatio
 
 
 def classify(
-    columns: Iterable[ColumnIds], qa: Inventory, uat: Inventory
+    columns: Sequence[ColumnIds], qa: Inventory, uat: Inventory
 ) -> tuple[ReferencedId, ...]:
-    """Every distinct id of the scanned columns, sorted by id."""
-    provenance: dict[UserId, dict[str, int]] = {}
-    for scanned in columns:
-        for user_id, rows in scanned.counts:
-            per_column = provenance.setdefault(user_id, {})
-            label = scanned.column.label
-            per_column[label] = per_column.get(label, 0) + rows
+    """Every distinct id of the scanned columns with its total rows, sorted by id (the ids are
+    merged by Arrow; one Python object per distinct id, none per column and id)."""
+    tables = [c.table() for c in columns if len(c.ids)]
+    if not tables:
+        return ()
+    merged = pa.concat_tables(tables).group_by("id").aggregate([("rows", "sum")]).sort_by("id")
+    qa_get, uat_get = qa.users.get, uat.users.get
     out = []
-    for user_id in sorted(provenance, key=sort_key):
-        per_column = provenance[user_id]
-        out.append(
-            ReferencedId(
-                id=user_id,
-                classification=classify_id(user_id, qa, uat),
-                rows=sum(per_column.values()),
-                columns=tuple(sorted(per_column.items(), key=lambda i: (i[0].casefold(), i[0]))),
-                qa=qa.get(user_id),
-                uat=uat.get(user_id),
-            )
-        )
+    for user_id, rows in zip(
+        merged.column("id").to_pylist(), merged.column("rows_sum").to_pylist(), strict=True
+    ):
+        qa_user, uat_user = qa_get(user_id), uat_get(user_id)
+        out.append(ReferencedId(user_id, classify_id(qa_user, uat_user), rows, qa_user, uat_user))
     return tuple(out)
+
+
+Provenance = tuple[tuple[str, int], ...]  # (column label, rows), sorted by label
+
+
+def provenance(columns: Sequence[ColumnIds], ids: Collection[UserId]) -> dict[UserId, Provenance]:
+    """Where each of `ids` occurs: column label and rows, for the reports that show it."""
+    if not ids or not columns:
+        return {}
+    value_set = pa.array(list(ids), type=columns[0].ids.type)
+    found: dict[UserId, list[tuple[str, int]]] = {}
+    for scanned in columns:
+        mask = pc.is_in(scanned.ids, value_set=value_set)
+        pairs = zip(
+            pc.filter(scanned.ids, mask).to_pylist(),
+            pc.filter(scanned.id_rows, mask).to_pylist(),
+            strict=True,
+        )
+        for user_id, rows in pairs:
+            found.setdefault(user_id, []).append((scanned.column.label, rows))
+    return {
+        user_id: tuple(sorted(places, key=lambda p: (p[0].casefold(), p[0])))
+        for user_id, places in found.items()
+    }
+
+
+def provenance_text(places: Provenance, limit: int = 3) -> str:
+    shown = [f"{label}: {rows}" for label, rows in places[:limit]]
+    more = len(places) - limit
+    return ", ".join(shown) + (f", and {more} more columns" if more > 0 else "")

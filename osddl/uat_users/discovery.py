@@ -2,13 +2,14 @@
 read from the Parquet snapshots (never from the database).
 
 Streaming: a table's snapshot is read once, only its catalogued columns, in record batches;
-each batch is reduced with `pyarrow.compute.value_counts` and the partial counts are merged by
-Arrow (group-by sum), so memory follows the distinct ids, not the rows.
+each batch is canonicalised and reduced with `pyarrow.compute.value_counts`, and the partial
+counts are merged by Arrow (group-by sum), so memory follows the distinct ids, not the rows, and
+no Python object is made per id until a report asks for one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -20,21 +21,40 @@ import pyarrow.parquet as pq
 from osddl.io import sha256_file
 from osddl.model.sqltype import parse_sql_type
 from osddl.uat_users.catalog import Catalog, CatalogColumn
-from osddl.uat_users.ids import KIND_NAMES, IdKind, UserId, canonical, column_holds, sort_key
+from osddl.uat_users.ids import KIND_NAMES, IdKind, UserId, column_holds, sort_key
 from osddl.uat_users.messages import Finding, finding
 
 BATCH_ROWS: Final = 65_536
 MERGE_EVERY: Final = 64  # partial counts merged after this many batches (bounds memory)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ColumnIds:
-    """One catalogued column's distinct non-NULL ids (canonical, sorted) with their rows."""
+    """One catalogued column's distinct non-NULL ids (canonical, sorted) with their rows, held
+    as Arrow arrays: a million distinct ids per column stay compact."""
 
     column: CatalogColumn
     rows: int  # rows in the snapshot
     nulls: int
-    counts: tuple[tuple[UserId, int], ...]
+    ids: pa.Array
+    id_rows: pa.Array  # int64, rows per id, aligned with `ids`
+
+    @property
+    def counts(self) -> tuple[tuple[UserId, int], ...]:
+        """(id, rows) pairs as Python values, sorted by id."""
+        return tuple(zip(self.ids.to_pylist(), self.id_rows.to_pylist(), strict=True))
+
+    def table(self) -> pa.Table:
+        return pa.table({"id": self.ids, "rows": self.id_rows})
+
+
+def column_ids(
+    column: CatalogColumn, pairs: Iterable[tuple[UserId, int]], rows: int, nulls: int
+) -> ColumnIds:
+    """A `ColumnIds` from Python pairs (tests, callers that counted already)."""
+    ordered = sorted(pairs, key=lambda pair: sort_key(pair[0]))
+    ids = pa.array([i for i, _ in ordered])
+    return ColumnIds(column, rows, nulls, ids, pa.array([n for _, n in ordered], pa.int64()))
 
 
 @dataclass(frozen=True)
@@ -51,10 +71,20 @@ class Scan:
     findings: tuple[Finding, ...]
 
 
-class _Counter:
-    """Per-batch value counts, merged by Arrow; the result is a dict of Python ids."""
+def canonical_array(array: pa.Array, kind: IdKind) -> pa.Array:
+    """Snapshot values in the kind's canonical form, vectorised: integers as int64, GUIDs upper
+    case and trimmed, text as it is."""
+    if kind == "int":
+        return pc.cast(array, pa.int64())
+    text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+    return pc.utf8_upper(pc.utf8_trim_whitespace(text)) if kind == "guid" else text
 
-    def __init__(self) -> None:
+
+class _Counter:
+    """Per-batch value counts, merged by Arrow (group-by sum); never a Python value per row."""
+
+    def __init__(self, kind: IdKind) -> None:
+        self.kind = kind
         self.parts: list[pa.Table] = []
         self.rows = 0
         self.nulls = 0
@@ -64,26 +94,29 @@ class _Counter:
         self.nulls += array.null_count
         values = pc.drop_null(array)
         if len(values):
-            counts = pc.value_counts(values)
-            self.parts.append(pa.table({"v": counts.field("values"), "n": counts.field("counts")}))
+            counts = pc.value_counts(canonical_array(values, self.kind))
+            self.parts.append(
+                pa.table({"id": counts.field("values"), "rows": counts.field("counts")})
+            )
         if len(self.parts) >= MERGE_EVERY:
             self.parts = [self._merged()]
 
     def _merged(self) -> pa.Table:
         table = pa.concat_tables(self.parts)
-        return table.group_by("v").aggregate([("n", "sum")]).rename_columns(["v", "n"])
+        return table.group_by("id").aggregate([("rows", "sum")]).rename_columns(["id", "rows"])
 
-    def result(self, kind: IdKind) -> dict[UserId, int]:
+    def result(self, column: CatalogColumn) -> ColumnIds:
         if not self.parts:
-            return {}
-        merged = self._merged()
-        counts: dict[UserId, int] = {}
-        for value, rows in zip(
-            merged.column("v").to_pylist(), merged.column("n").to_pylist(), strict=True
-        ):
-            key = canonical(value, kind)
-            counts[key] = counts.get(key, 0) + rows
-        return counts
+            empty = pa.array([], pa.int64() if self.kind == "int" else pa.string())
+            return ColumnIds(column, self.rows, self.nulls, empty, pa.array([], pa.int64()))
+        merged = self._merged().sort_by("id")
+        return ColumnIds(
+            column,
+            self.rows,
+            self.nulls,
+            merged.column("id").combine_chunks(),
+            merged.column("rows").combine_chunks(),
+        )
 
 
 def count_ids(
@@ -93,16 +126,11 @@ def count_ids(
     reader = pq.ParquetFile(path)
     names = {name.casefold(): name for name in reader.schema_arrow.names}
     physical = [names[c.column.casefold()] for c in columns]
-    counters = [_Counter() for _ in columns]
+    counters = [_Counter(kind) for _ in columns]
     for batch in reader.iter_batches(batch_size=batch_rows, columns=physical):
         for counter, name in zip(counters, physical, strict=True):
             counter.add(batch.column(name))
-    out = []
-    for column, counter in zip(columns, counters, strict=True):
-        counts = counter.result(kind)
-        ordered = tuple(sorted(counts.items(), key=lambda item: sort_key(item[0])))
-        out.append(ColumnIds(column, counter.rows, counter.nulls, ordered))
-    return out
+    return [counter.result(column) for column, counter in zip(columns, counters, strict=True)]
 
 
 def scan_snapshots(

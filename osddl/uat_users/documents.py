@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any, Final
 
 from osddl.uat_users.catalog import Catalog
-from osddl.uat_users.classify import CLASSIFICATIONS, ReferencedId
+from osddl.uat_users.classify import CLASSIFICATIONS, ReferencedId, provenance
 from osddl.uat_users.discovery import Scan
 from osddl.uat_users.inputs import Inputs
 from osddl.uat_users.inventory import Inventory
@@ -66,6 +66,7 @@ def discovery_document(
     classes = {r.id: r.classification for r in referenced}
     counts = Counter(r.classification for r in referenced)
     orphans = [r for r in referenced if r.classification != "in_uat"]
+    places = provenance(scan.columns, [r.id for r in orphans])
     return {
         "schemaVersion": DISCOVERY_VERSION,
         "idKind": qa.kind,
@@ -88,7 +89,7 @@ def discovery_document(
                 "nulls": c.nulls,
                 "distinct": [
                     {"id": user_id, "rows": rows, "classification": classes[user_id]}
-                    for user_id, rows in c.counts
+                    for user_id, rows in zip(c.ids.to_pylist(), c.id_rows.to_pylist(), strict=True)
                 ],
             }
             for c in scan.columns
@@ -99,7 +100,9 @@ def discovery_document(
                 "classification": r.classification,
                 "needsTarget": r.needs_target(trust_matching_ids),
                 "rows": r.rows,
-                "columns": [{"column": label, "rows": rows} for label, rows in r.columns],
+                "columns": [
+                    {"column": label, "rows": rows} for label, rows in places.get(r.id, ())
+                ],
                 "qaUsername": r.qa.username if r.qa else None,
                 "uatUsername": r.uat.username if r.uat else None,
             }

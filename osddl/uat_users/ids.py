@@ -57,13 +57,16 @@ def parse_id(text: str, kind: IdKind) -> UserId | None:
 
 
 def canonical(value: object, kind: IdKind) -> UserId:
-    """A snapshot value in the kind's canonical form; a value that is not of the kind stays as
-    its text (it then matches no user and is reported as an unknown id)."""
-    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
-        return value
+    """A value read from data (a snapshot, a script) in the kind's canonical form, as
+    `discovery.canonical_array` makes it: integers as int, GUID text trimmed and upper case, text
+    as it is. An integer-kind value that is no integer stays text (it then matches no user)."""
+    if kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        parsed = parse_id(str(value), "int")
+        return str(value) if parsed is None else parsed
     text = value if isinstance(value, str) else str(value)
-    parsed = parse_id(text, kind) if kind != "text" else text
-    return text if parsed is None else parsed
+    return text.strip().upper() if kind == "guid" else text
 
 
 def id_text(value: UserId) -> str:

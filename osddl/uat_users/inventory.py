@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Final, Literal
 
@@ -30,29 +31,26 @@ COLUMNS: Final = (
     "Creation_Date",
     "Last_Login",
 )
-DATE_COLUMNS: Final = ("Creation_Date", "Last_Login")
-# Optional text columns where SSMS writes NULL for a missing value.
-NULLABLE_TEXT: Final = ("EMail", "Name", "External_Id")
 BOOLEANS: Final[dict[str, bool]] = {"1": True, "0": False, "true": True, "false": False}
 SETTINGS: Final[dict[str, str]] = {"qa": "qa_inventory", "uat": "uat_inventory"}
 
 _DATE = re.compile(
-    r"(?P<day>\d{4}-\d{2}-\d{2})"
-    r"(?:[ T](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d{1,7})?)?)?"
+    r"(?P<day>\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))"
+    r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,7})?)?)?"
     r"\s*(?:Z|[+-]\d{2}:?\d{2})?"
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class User:
+    """What matching needs of a user (the dates are validated, not kept)."""
+
     id: UserId
     username: str
     email: str
     name: str
     external_id: str
     is_active: bool
-    creation_date: str
-    last_login: str
     line: int = 0
 
     def attribute(self, column: str) -> str:
@@ -105,11 +103,14 @@ def read_inventory(
 def _users(
     table: CsvFile, role: Role, kind: IdKind | None
 ) -> tuple[dict[UserId, User], list[Finding], IdKind]:
+    """One tight loop: an inventory may hold a million users."""
     findings: list[Finding] = []
     users: dict[UserId, User] = {}
     since = "as the model's user ids are" if kind else ""
+    fields = itemgetter(*(table.positions[c] for c in COLUMNS))
     for record in table.records:
-        text = table.cell(record, "Id").strip()
+        raw_id, username, email, name, external, active_text, created, login = fields(record.fields)
+        text = raw_id.strip()
         if not text:
             findings.append(_at(table, role, record, "blank-id", "Id", None))
             continue
@@ -125,9 +126,24 @@ def _users(
             first = users[user_id].line
             findings.append(_at(table, role, record, "duplicate-id", "Id", text, first=first))
             continue
-        user, problems = _user(table, role, record, user_id)
-        findings += problems
-        users[user_id] = user
+        active = BOOLEANS.get(active_text.strip().lower())
+        if active is None:
+            findings.append(
+                _at(table, role, record, "bad-boolean", "Is_Active", active_text.strip())
+            )
+        for column, value in (("Creation_Date", created), ("Last_Login", login)):
+            value = value.strip()
+            if value and value != "NULL" and not _is_date(value):
+                findings.append(_at(table, role, record, "bad-date", column, value))
+        users[user_id] = User(
+            user_id,
+            username.strip(),
+            _blank_null(email.strip()),
+            _blank_null(name.strip()),
+            _blank_null(external.strip()),
+            bool(active),
+            record.line,
+        )
     return users, findings, kind or "int"
 
 
@@ -139,49 +155,24 @@ def _plural(kind: IdKind) -> str:
     return {"int": "integers", "guid": "GUIDs", "text": "text"}[kind]
 
 
-def _user(
-    table: CsvFile, role: Role, record: Record, user_id: UserId
-) -> tuple[User, list[Finding]]:
-    findings: list[Finding] = []
-    active_text = table.cell(record, "Is_Active").strip()
-    active = BOOLEANS.get(active_text.lower())
-    if active is None:
-        findings.append(_at(table, role, record, "bad-boolean", "Is_Active", active_text))
-    dates = {}
-    for column in DATE_COLUMNS:
-        value = _blank_null(table.cell(record, column).strip())
-        if value and not _is_date(value):
-            findings.append(_at(table, role, record, "bad-date", column, value))
-        dates[column] = value
-    user = User(
-        id=user_id,
-        username=table.cell(record, "Username").strip(),
-        email=_blank_null(table.cell(record, "EMail").strip()),
-        name=_blank_null(table.cell(record, "Name").strip()),
-        external_id=_blank_null(table.cell(record, "External_Id").strip()),
-        is_active=bool(active),
-        creation_date=dates["Creation_Date"],
-        last_login=dates["Last_Login"],
-        line=record.line,
-    )
-    return user, findings
-
-
 def _blank_null(value: str) -> str:
     """SSMS's "Save results as" writes NULL for a missing value."""
     return "" if value == "NULL" else value
 
 
 def _is_date(value: str) -> bool:
+    """ISO 8601 with valid fields; only days 29 to 31 need the calendar."""
     match = _DATE.fullmatch(value)
     if match is None:
         return False
+    day = match["day"]
+    if day[8:] <= "28":
+        return True
     try:
-        dt.date.fromisoformat(match["day"])
+        dt.date.fromisoformat(day)
     except ValueError:
         return False
-    hour, minute, second = (int(match[k] or 0) for k in ("hour", "minute", "second"))
-    return hour < 24 and minute < 60 and second < 60
+    return True
 
 
 def _at(

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
-from osddl.uat_users.classify import Classification, ReferencedId
+from osddl.uat_users.classify import Classification, ReferencedId, provenance, provenance_text
+from osddl.uat_users.discovery import ColumnIds
 from osddl.uat_users.ids import KIND_NAMES, UserId, id_text, parse_id, sort_key
 from osddl.uat_users.inventory import Inventory, User
 from osddl.uat_users.messages import Finding, finding
@@ -246,6 +247,7 @@ class _Matcher:
         self.strategies = options.strategies()
         self.index = _Index(uat, self.strategies)
         self.findings: list[Finding] = []
+        self.unknowns: list[ReferencedId] = []
         self.fallback = options.fallback_rule()
         # Bad fallback ids are reported by input validation (`inputs.read_inputs`).
         self.fallback_users = fallback_targets(self.fallback, uat, options.allow_inactive_targets)[
@@ -287,16 +289,28 @@ class _Matcher:
         return None, reasons
 
     def unknown(self, ref: ReferencedId) -> Resolution:
-        code = "unknown-id" if self.options.unknown_ids == "fail" else "unknown-id-unmapped"
-        self.findings.append(
-            finding(code, self.qa.file, value=ref.id, rows=ref.rows, columns=ref.columns_text())
-        )
+        """Reported by `unknown_findings`, which lists the columns of all of them at once."""
+        self.unknowns.append(ref)
         why = (
             "in neither inventory; unknown_ids = fail"
-            if code == "unknown-id"
+            if self.options.unknown_ids == "fail"
             else "in neither inventory; needs a manual row (unknown_ids = map)"
         )
         return _resolution(ref, "Unmapped", why)
+
+    def unknown_findings(self, columns: Sequence[ColumnIds]) -> list[Finding]:
+        code = "unknown-id" if self.options.unknown_ids == "fail" else "unknown-id-unmapped"
+        places = provenance(columns, [ref.id for ref in self.unknowns])
+        return [
+            finding(
+                code,
+                self.qa.file,
+                value=ref.id,
+                rows=ref.rows,
+                columns=provenance_text(places.get(ref.id, ())) or "no column",
+            )
+            for ref in self.unknowns
+        ]
 
     def unmapped(self, ref: ReferencedId, reasons: list[str]) -> Resolution:
         why = "; ".join(reasons) or "no strategy configured"
@@ -346,8 +360,10 @@ def match(
     uat: Inventory,
     user_map: UserMap | None,
     options: UatUsersOptions,
+    columns: Sequence[ColumnIds] = (),
 ) -> Matching:
-    """Resolve every referenced id; report every map row that is not used for an orphan."""
+    """Resolve every referenced id; report every map row that is not used for an orphan.
+    `columns` (the scan) names the columns of unknown ids in their messages."""
     matcher = _Matcher(qa, uat, user_map or EMPTY_MAP, options)
     resolutions: list[Resolution] = []
     kept: list[ReferencedId] = []
@@ -374,6 +390,7 @@ def match(
             needs_fallback.append((ref, reasons))
     resolutions += _fall_back(matcher, needs_fallback)
     unused = _unused_rows(matcher, referenced)
+    matcher.findings += matcher.unknown_findings(columns)
     return Matching(
         tuple(sorted(resolutions, key=lambda r: sort_key(r.source))),
         tuple(sorted(unused, key=lambda r: (sort_key(r.source), r.line or 0))),
