@@ -1,6 +1,6 @@
 """osddl task graph: `doit list` is the operator's menu. Task logic lives in tasks/ and osddl/."""
 
-from osddl.filecheck import MemoMD5Checker
+from osddl import filecheck
 from tasks.compare import task_dmm_compare
 from tasks.docs import task_docs
 from tasks.export import task_dynamic_data, task_load_script, task_order, task_snapshot
@@ -12,7 +12,7 @@ from tasks.ssdt import task_ssdt, task_static_data
 from tasks.state import BACKEND, StateReporter, state_file
 
 DOIT_CONFIG = {
-    "check_file_uptodate": MemoMD5Checker,  # doit's md5 rule, each file hashed once per run
+    "check_file_uptodate": filecheck.MD5Checker,  # doit's md5 rule, each file hashed once per run
     "dep_file": state_file(),  # kill-safe state, one run at a time: tasks/state.py
     "backend": BACKEND,
     "reporter": StateReporter,

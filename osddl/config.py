@@ -244,6 +244,86 @@ KEYS: tuple[Key, ...] = (
         "Export tables whose FK parents are not selected (recorded as warnings).",
     ),
     Key(
+        "uat_users.enabled",
+        "bool",
+        True,
+        "Remap QA user ids to UAT users. false: an explicit opt-out (QA and UAT share users); "
+        "the manifest and `doit verify` then report that ids were not remapped.",
+    ),
+    Key(
+        "uat_users.qa_inventory",
+        "str",
+        "qa_users.csv",
+        "CSV export of QA's `ossys_User` (Id, Username, EMail, Name, External_Id, Is_Active, "
+        "Creation_Date, Last_Login).",
+    ),
+    Key(
+        "uat_users.uat_inventory",
+        "str",
+        "uat_users.csv",
+        "CSV export of UAT's `ossys_User`, same columns as the QA inventory.",
+    ),
+    Key(
+        "uat_users.map",
+        "str",
+        "user_map.csv",
+        "Operator-owned user map `SourceUserId,TargetUserId[,Note]`; manual rows win over "
+        "matching. Optional: a missing file at this path means no manual rows.",
+    ),
+    Key(
+        "uat_users.match",
+        "list",
+        ["email", "attribute:Username"],
+        "Matching strategies for orphans, tried in order: `email`, `attribute:<Column>` "
+        "(Username, EMail, Name, External_Id), `regex:<pattern>`.",
+    ),
+    Key(
+        "uat_users.fallback",
+        "str",
+        "none",
+        "Target of orphans no strategy matched: `none` (they fail validation), `single:<id>`, "
+        "`round-robin:<id>,<id>,...`.",
+    ),
+    Key(
+        "uat_users.include_columns",
+        "list",
+        [],
+        "Extra user-reference columns with no declared reference: `Module::Entity.Attribute` "
+        "or `schema.table.column`.",
+    ),
+    Key(
+        "uat_users.exclude_columns",
+        "list",
+        [],
+        "Columns never treated as user references (same spellings as include_columns).",
+    ),
+    Key(
+        "uat_users.allow_inactive_targets",
+        "bool",
+        False,
+        "Allow inactive UAT users as targets (manual rows, strategies and fallback).",
+    ),
+    Key(
+        "uat_users.trust_matching_ids",
+        "bool",
+        False,
+        "Keep an id that exists in UAT as a different person (a collision), with a warning.",
+    ),
+    Key(
+        "uat_users.unknown_ids",
+        "choice",
+        "fail",
+        "Referenced ids in neither inventory: `fail` lists them and stops; `map` requires a "
+        "manual row for each.",
+        ("fail", "map"),
+    ),
+    Key(
+        "uat_users.update_chunk_rows",
+        "int",
+        50_000,
+        "Rows per transaction of the standalone UPDATE script (02_apply_user_remap.sql).",
+    ),
+    Key(
         "naming.tables",
         "choice",
         "logical",

@@ -6,12 +6,14 @@ the mtime moved but the size did not (to tell a rewrite with the same bytes from
 7 MB `model.json` behind ~1,000 per-table tasks that was 12 of the 24 s of a cold `full_export` at
 500 entities (3,514 hashes, docs/performance.md).
 
-`MemoMD5Checker` gives doit exactly the same states and answers, but remembers each digest for the
+`MD5Checker` here gives doit exactly the same states and answers, but remembers each digest for the
 life of the process, keyed by the file's path and `os.stat` identity (mtime in nanoseconds, size,
 inode, device). That is no weaker than doit's own rule, which already takes an equal mtime for equal
-content; an atomic rewrite (temp file + rename) always gets a new inode. Its class name is stored in
-the dep file, so switching to it from doit's checker reruns every task once (doit's
-`checker_changed`).
+content; an atomic rewrite (temp file + rename) always gets a new inode.
+
+It has doit's class name on purpose: doit stores the checker's class name with every task and reruns
+all tasks when it differs (`checker_changed`). The saved states are the same, so a dep file written
+with either checker stays valid and switching reruns nothing.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from doit.dependency import MD5Checker, get_file_md5
+from doit import dependency
+from doit.dependency import get_file_md5
 
 StatKey = tuple[str, int, int, int, int]  # absolute path, mtime_ns, size, inode, device
 
 
-class MemoMD5Checker(MD5Checker):  # type: ignore[misc]  # doit ships no type hints
-    """doit's MD5Checker with one hash per file version per process (see the module docstring)."""
+class MD5Checker(dependency.MD5Checker):  # type: ignore[misc]  # doit ships no type hints
+    """doit's MD5Checker, one hash per file version per process (see the module docstring)."""
 
     def __init__(self) -> None:
         super().__init__()

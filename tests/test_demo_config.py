@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_demo_config_only_sets_known_keys_to_their_demo_values() -> None:
-    settings = load_settings(ROOT / "fixtures/demo/osddl.toml", environ={})
+    settings = load_settings(ROOT / "osddl.toml", environ={})
     assert settings.source_of("source.url") == "config"
     assert settings["source.url"] == "sqlite:///fixtures/demo/qa.sqlite"
     assert settings.mapping("source.attach") == {"billing": "fixtures/demo/qa_billing.sqlite"}

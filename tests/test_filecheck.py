@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from doit.dependency import MD5Checker
+from doit import dependency
 
 from osddl import filecheck
-from osddl.filecheck import MemoMD5Checker
 
 
 def _rewrite(path: Path, data: bytes, mtime_ns: int) -> None:
@@ -36,7 +35,7 @@ def test_same_answers_and_states_as_doits_checker(
     path = tmp_path / "model.json"
     path.write_bytes(b"same bytes")
     start = path.stat().st_mtime_ns
-    doit_checker, ours = MD5Checker(), MemoMD5Checker()
+    doit_checker, ours = dependency.MD5Checker(), filecheck.MD5Checker()
     state = doit_checker.get_state(str(path), None)
     assert ours.get_state(str(path), None) == state
     if mtime_shift:
@@ -53,10 +52,15 @@ def test_one_hash_per_file_version(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(filecheck, "get_file_md5", lambda p: hashed.append(p) or real(p))
     path = tmp_path / "model.json"
     path.write_bytes(b"v1")
-    ours = MemoMD5Checker()
+    ours = filecheck.MD5Checker()
     states = [ours.get_state(str(path), None) for _ in range(100)]  # 100 tasks depend on it
     assert len(set(states)) == 1 and len(hashed) == 1
     _rewrite(path, b"v2", path.stat().st_mtime_ns + 10**9)
     assert ours.check_modified(str(path), os.stat(path), states[0])
     assert ours.get_state(str(path), None)[2] != states[0][2]  # type: ignore[index]
     assert len(hashed) == 2
+
+
+def test_dep_files_of_doits_checker_stay_valid() -> None:
+    """doit reruns every task whose saved checker name differs from the current one."""
+    assert filecheck.MD5Checker.__name__ == dependency.MD5Checker.__name__

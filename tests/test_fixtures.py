@@ -1,13 +1,16 @@
 """The fixtures: a byte-stable demo with every spec-01 scenario really in its data, the same
-database on PostgreSQL, committed operator inputs in sync with their generator, and a scale DB of
-the asked shape."""
+database on PostgreSQL, committed operator inputs in sync with their generator, every spec-05
+(uat-users) situation really in the demo's data and inputs (checked by an independent reading of
+the rules), the GUID and text user-id variants, and a scale DB of the asked shape."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import re
-from collections.abc import Iterator
+import tomllib
+import uuid
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +30,10 @@ from fixtures.outsystems import (
     write_outsystems,
 )
 from fixtures.scale import build_scale
+from osddl.uat_users.settings import UAT_USERS_KEYS
 
 FIXTURES = Path(demo.__file__).parent
+INPUTS = ["qa_users.csv", "uat_users.csv", "user_map.csv"]
 ATTRS = (
     'SELECT a.* FROM "ossys_Entity_Attr" a JOIN "ossys_Entity" e ON e."Id" = a."Entity_Id" '
     'WHERE e."Name" = :entity AND a."Name" = :attr'
@@ -74,11 +79,30 @@ def test_two_builds_are_byte_identical(demo_folder: Path, tmp_path: Path) -> Non
 def test_build_replaces_old_files_and_leaves_no_scratch(tmp_path: Path) -> None:
     (tmp_path / "qa.sqlite").write_bytes(b"stale")
     demo.build_demo(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["qa.sqlite", "qa_billing.sqlite"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qa.sqlite", "qa_billing.sqlite", *INPUTS]
     engine = sqlite_engine(tmp_path / "qa.sqlite")
     with engine.connect() as connection:
         assert scalar(connection, 'SELECT COUNT(*) FROM "ossys_User"') == demo.COUNTS["users"]
     engine.dispose()
+
+
+def test_build_writes_the_inputs_beside_the_database_unless_told_not_to(tmp_path: Path) -> None:
+    demo.build_demo(tmp_path / "with")
+    for name in INPUTS:
+        assert (tmp_path / "with" / name).read_bytes() == (FIXTURES / "demo" / name).read_bytes()
+    demo.build_demo(tmp_path / "without", inputs=False)
+    assert sorted(p.name for p in (tmp_path / "without").iterdir()) == [
+        "qa.sqlite",
+        "qa_billing.sqlite",
+    ]
+
+
+@pytest.mark.parametrize("user_ids", ["guid", "text"])
+def test_variants_never_overwrite_the_committed_demo(user_ids: demo.UserIds) -> None:
+    with pytest.raises(ValueError, match="holds the integer demo"):
+        demo.build_demo(demo.DEMO_DIR, user_ids)
+    with pytest.raises(ValueError, match="holds the integer demo"):
+        demo.write_demo_inputs(demo.DEMO_DIR, user_ids)
 
 
 # --- every scenario is in the data (one query each; README lists where) ---
@@ -121,6 +145,19 @@ SCENARIOS = [
         WHERE "HEADEMPLOYEEID" IS NULL""", 1),
     ("user references NULL", """SELECT COUNT(*) > 0 FROM "OSUSR_SAL_ORDER"
         WHERE "CREATEDBY" IS NULL""", 1),
+    ("one Protect reference to the users entity", """SELECT COUNT(*) FROM "ossys_Entity_Attr" a
+        JOIN "ossys_Entity" e ON e."Id" = a."Referenced_Entity_Id"
+        WHERE e."Physical_Table_Name" = 'ossys_User' AND a."Delete_Rule" = 'Protect'""", 1),
+    ("user FK column with values and NULLs", """SELECT COUNT("ASSIGNEDTO") > 0
+        AND COUNT(*) > COUNT("ASSIGNEDTO") FROM "OSUSR_SAL_ORDER" """, 1),
+    ("user FK holds users UAT lacks", """SELECT COUNT(*) > 0 FROM "OSUSR_SAL_ORDER"
+        WHERE "ASSIGNEDTO" IN (7, 12, 13, 21, 29, 34, 38)""", 1),
+    ("user ids in a column with no reference", """SELECT COUNT("APPROVEDBY") > 0
+        AND COUNT(*) > COUNT("APPROVEDBY") FROM "OSUSR_CAT_PRODUCT" """, 1),
+    ("unknown user id in the data", """SELECT COUNT(*) > 0 FROM "OSUSR_CAT_PRODUCT"
+        WHERE "APPROVEDBY" = 99 AND 99 NOT IN (SELECT "Id" FROM "ossys_User")""", 1),
+    ("unknown user id in an Ignore reference", """SELECT COUNT(*) FROM "OSUSR_CAT_CATEGORY"
+        WHERE "UPDATEDBY" = 99""", 1),
     ("binary data", """SELECT COUNT(*) > 0 FROM "OSUSR_HRM_EMPLOYEE"
         WHERE typeof("PHOTO") = 'blob' AND instr("PHOTO", X'89504E47') = 1""", 1),
     ("decimals with scale", """SELECT COUNT(*) > 0 FROM "OSUSR_CAT_PRODUCT"
@@ -158,6 +195,12 @@ def test_scenario_is_in_the_data(qa: sa.Connection, sql: str, expected: int) -> 
         ("OrderLine", "ProductId", {"Delete_Rule": "Protect", "Referenced_Entity_Id": None}),
         ("Order", "SalesRepId", {"Delete_Rule": "Ignore", "Referenced_Entity_Id": None}),
         ("Tag", "CreatedBy", {"Delete_Rule": "Ignore", "Referenced_Entity_Id": None}),
+        ("Order", "AssignedTo", {"Delete_Rule": "Protect", "Physical_Column_Name": "ASSIGNEDTO"}),
+        (
+            "Product",
+            "ApprovedBy",
+            {"Type": "rtInteger", "Referenced_Entity_Id": None, "Delete_Rule": None},
+        ),
         ("Order", "Total", {"Type": "rtCurrency", "Precision": 37, "Decimals": 8}),
         ("Product", "Price", {"Type": "rtDecimal", "Precision": 18, "Decimals": 4}),
         ("Employee", "IsActive", {"Default_Value": "True", "Delete_Rule": None}),
@@ -200,19 +243,39 @@ def test_guids_are_well_formed_text(qa: sa.Connection) -> None:
     assert len(set(refs)) == len(refs) and all(pattern.match(r) for r in refs)
 
 
+def user_columns(
+    modules: tuple[ModuleSpec, ...] = demo.MODULES, active_only: bool = False
+) -> list[tuple[str, str, str]]:
+    """(module, table, column) of every column holding user ids, ossys_User.Id excepted."""
+    return [
+        (module.name, entity.table or f"OSUSR_{module.key}_{entity.name.upper()}", name.upper())
+        for module in modules[1:]
+        if module.active or not active_only
+        for entity in module.entities
+        for name in demo.user_columns(module, entity)
+    ]
+
+
+def referenced_users(qa: sa.Connection, active_only: bool = True) -> dict[object, int]:
+    """Every non-NULL value of the user columns with its rows (exported modules only)."""
+    found: dict[object, int] = {}
+    for _, table, column in user_columns(active_only=active_only):
+        sql = f'SELECT "{column}", COUNT(*) FROM "{table}" WHERE "{column}" IS NOT NULL GROUP BY 1'
+        for value, rows in qa.execute(sa.text(sql)):
+            found[value] = found.get(value, 0) + rows
+    return found
+
+
 def test_user_references_include_qa_users_missing_from_uat(qa: sa.Connection) -> None:
-    inspector = sa.inspect(qa)
-    tables = [
-        t for t in inspector.get_table_names()
-        if {"CREATEDBY", "UPDATEDBY"} & {c["name"] for c in inspector.get_columns(t)}
-    ]  # fmt: skip
-    assert len(tables) >= 9
-    used: set[int] = set()
-    for table in tables:
-        used |= set(qa.execute(sa.text(f'SELECT "CREATEDBY" FROM "{table}"')).scalars())
+    columns = user_columns()
+    assert len(columns) >= 20 and len({module for module, _, _ in columns}) >= 4
+    for _, table, column in columns:
+        sql = f'SELECT COUNT(*) > COUNT("{column}"), COUNT("{column}") > 0 FROM "{table}"'
+        assert tuple(qa.execute(sa.text(sql)).one()) == (1, 1), f"{table}.{column}: NULLs and ids"
+    used = set(referenced_users(qa))
     users = set(qa.execute(sa.text('SELECT "Id" FROM "ossys_User"')).scalars())
-    assert set(demo.MISSING_IN_UAT) <= used and None in used
-    assert used - {None} <= users, "user references never dangle"
+    assert set(demo.MISSING_IN_UAT) <= used
+    assert used - users == set(demo.UNKNOWN_USER_IDS), "only the unknown ids dangle"
 
 
 # --- metadata and catalog agree ---
@@ -364,6 +427,39 @@ def test_postgres_gets_the_same_tables_names_and_rows(qa: sa.Connection, postgre
         engine.dispose()
 
 
+def user_values(connection: sa.Connection) -> list[tuple[str, str, list[str | None]]]:
+    """Every user column's values in key order, as text (PostgreSQL returns uuid objects)."""
+    out = []
+    for _, table, column in [("", "ossys_User", "Id"), *user_columns()]:
+        key = "Username" if table == "ossys_User" else "ID"  # an order the id kind keeps
+        sql = f'SELECT "{column}" FROM "{table}" ORDER BY "{key}"'
+        if table == "OSUSR_CAT_PRODUCTTAG":
+            sql = f'SELECT "{column}" FROM "{table}" ORDER BY "PRODUCTID", "TAGID"'
+        values = connection.execute(sa.text(sql)).scalars()
+        out.append((table, column, [None if v is None else str(v) for v in values]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def guid_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo-guid")
+    demo.build_demo(folder, "guid")
+    return folder
+
+
+def test_postgres_gets_the_same_guid_variant(guid_folder: Path, postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    lite = sqlite_engine(guid_folder / demo.DB_NAME)
+    try:
+        demo.build_demo_into(engine, "guid")
+        with engine.connect() as pg, lite.connect() as connection:
+            assert catalog(pg) == catalog(connection)
+            assert user_values(pg) == user_values(connection)
+    finally:
+        engine.dispose()
+        lite.dispose()
+
+
 def test_identities_continue_after_the_loaded_ids(demo_folder: Path, postgres_url: str) -> None:
     pg = sa.create_engine(postgres_url)
     lite = sqlite_engine(demo_folder / demo.DB_NAME)
@@ -396,6 +492,14 @@ def test_committed_inputs_equal_their_generator(tmp_path: Path) -> None:
         )
 
 
+def test_demo_config_holds_every_uat_users_key_with_the_demo_values() -> None:
+    """osddl.toml [uat_users] is `uat_users_settings()`, one value per key."""
+    config = tomllib.loads((FIXTURES.parent / "osddl.toml").read_text(encoding="utf-8"))
+    written = {f"uat_users.{name}": value for name, value in config["uat_users"].items()}
+    assert written == demo.uat_users_settings()
+    assert sorted(written) == sorted(key.name for key in UAT_USERS_KEYS)
+
+
 def test_qa_inventory_is_the_ossys_user_table(qa: sa.Connection) -> None:
     inventory = read_csv(FIXTURES / "demo/qa_users.csv")
     table = qa.execute(
@@ -407,21 +511,174 @@ def test_qa_inventory_is_the_ossys_user_table(qa: sa.Connection) -> None:
     assert list(inventory[0]) == list(demo.INVENTORY_HEADER)
 
 
+def by_id(rows: list[dict[str, str]], kind: str) -> dict[str, dict[str, str]]:
+    return {canonical(row["Id"], kind): row for row in rows}
+
+
+def canonical(value: object, kind: str) -> str:
+    """An id as text, compared the spec's way: GUIDs case-insensitively."""
+    return str(value).upper() if kind == "guid" else str(value)
+
+
+def strategy_key(strategy: str, user: Mapping[str, str], uat_side: bool) -> str | None:
+    """What a strategy compares: EMail (any case), a column (exact), or the username's capture
+    (a UAT username the pattern does not match is compared whole); blank never matches."""
+    if strategy == "email":
+        return user["EMail"].casefold() or None
+    if strategy.startswith("attribute:"):
+        return user[strategy.partition(":")[2]] or None
+    found = re.fullmatch(strategy.partition(":")[2], user["Username"])
+    if found is None:
+        return user["Username"].casefold() if uat_side else None
+    return (found[1] if found.re.groups else found[0]).casefold()
+
+
+def by_the_rules(
+    referenced: set[str], folder: Path, kind: str, settings: Mapping[str, Any]
+) -> dict[str, tuple[str, str, str]]:
+    """Spec 05 read independently of osddl: each referenced id classified by identity (same
+    Username or EMail), then the manual row, the strategies in order (exactly one active UAT user)
+    and the round-robin fallback in id order."""
+    qa = by_id(read_csv(folder / "qa_users.csv"), kind)
+    uat = by_id(read_csv(folder / "uat_users.csv"), kind)
+    manual = {
+        canonical(row["SourceUserId"], kind): canonical(row["TargetUserId"], kind)
+        for row in read_csv(folder / "user_map.csv")
+    }
+
+    def same(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+        return any(a[c] and a[c].casefold() == b[c].casefold() for c in ("Username", "EMail"))
+
+    out: dict[str, tuple[str, str, str]] = {}
+    pending: list[tuple[str, str]] = []
+    order = (lambda i: (int(i), "")) if kind == "int" else (lambda i: (0, i))
+    for user_id in sorted(referenced, key=order):
+        qa_user, uat_user = qa.get(user_id), uat.get(user_id)
+        if uat_user is not None:
+            kind_of = "in_uat" if qa_user and same(qa_user, uat_user) else "collision"
+        else:
+            kind_of = "orphan_known" if qa_user else "orphan_unknown"
+        if kind_of == "in_uat":
+            out[user_id] = (kind_of, "kept", user_id)
+            continue
+        if user_id in manual:
+            out[user_id] = (kind_of, "manual", manual[user_id])
+            continue
+        assert qa_user is not None, f"{user_id}: unknown and unmapped"
+        for strategy in settings["uat_users.match"]:
+            key = strategy_key(strategy, qa_user, uat_side=False)
+            found = [
+                canonical(u["Id"], kind) for u in uat.values()
+                if u["Is_Active"] == "1" and key and strategy_key(strategy, u, True) == key
+            ]  # fmt: skip
+            if len(found) == 1:
+                out[user_id] = (kind_of, strategy, found[0])
+                break
+        else:
+            pending.append((user_id, kind_of))
+    rule, _, ids = settings["uat_users.fallback"].partition(":")
+    targets = [canonical(i, kind) for i in ids.split(",")]
+    for k, (user_id, kind_of) in enumerate(pending):
+        out[user_id] = (kind_of, rule, targets[k % len(targets)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def variants(demo_folder: Path, guid_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    built = {"int": demo_folder, "guid": guid_folder}
+
+    def folder(kind: demo.UserIds) -> Path:
+        if kind not in built:
+            built[kind] = tmp_path_factory.mktemp(f"demo-{kind}")
+            demo.build_demo(built[kind], kind)
+        return built[kind]
+
+    return folder
+
+
+@pytest.mark.parametrize("kind", demo.USER_ID_KINDS)
+def test_every_uat_users_situation_is_in_the_demo(kind: demo.UserIds, variants: Any) -> None:
+    """The declared outcome (`demo_outcome`) is what the spec's rules give on the built data and
+    inputs, and it holds every classification and every rule."""
+    folder = variants(kind)
+    engine = sqlite_engine(folder / demo.DB_NAME)
+    with engine.connect() as connection:
+        referenced = {canonical(v, kind) for v in referenced_users(connection)}
+    engine.dispose()
+    declared = {
+        canonical(i, kind): (how, rule, canonical(target, kind))
+        for i, (how, rule, target) in demo.demo_outcome(kind).items()
+    }
+    settings = demo.uat_users_settings(kind, folder)
+    assert by_the_rules(referenced, folder, kind, settings) == declared
+    assert {how for how, _, _ in declared.values()} == {
+        "in_uat", "collision", "orphan_known", "orphan_unknown",
+    }  # fmt: skip
+    assert {rule for _, rule, _ in declared.values()} == {
+        "kept", "email", "attribute:Username", demo.REGEX_STRATEGY, "manual", "round-robin",
+    }  # fmt: skip
+
+
 def test_uat_inventory_scenarios() -> None:
     qa = {int(r["Id"]): r for r in read_csv(FIXTURES / "demo/qa_users.csv")}
     uat = read_csv(FIXTURES / "demo/uat_users.csv")
-    uat_logins = {r["Username"] for r in uat} | {r["EMail"].lower() for r in uat}
-    for user_id, user in qa.items():
-        known = user["Username"] in uat_logins or user["EMail"].lower() in uat_logins
-        assert known is (user_id not in demo.MISSING_IN_UAT), user["Username"]
     uat_ids = {int(r["Id"]): r for r in uat}
-    assert len(uat_ids) == len(uat) and uat_ids[12]["Username"] != qa[12]["Username"]
+    twin = {r["EMail"].casefold(): r for r in uat} | {r["Username"]: r for r in uat}
+    assert len(uat_ids) == len(uat)
+    for user_id in demo.MISSING_IN_UAT:
+        assert qa[user_id]["EMail"].casefold() not in twin and qa[user_id]["Username"] not in twin
+    for user_id in demo.KEPT_IDS:  # same id, same person
+        assert uat_ids[user_id]["Username"] == qa[user_id]["Username"]
+    assert uat_ids[12]["Username"] != qa[12]["Username"]  # collision
+    assert uat_ids[12]["EMail"] != qa[12]["EMail"]
+    assert twin[qa[9]["EMail"]]["EMail"] == qa[9]["EMail"].upper()  # EMail in another case
+    assert twin[qa[11]["EMail"]]["Username"] == qa[11]["Username"] + ".uat"  # renamed
+    assert qa[15]["EMail"] not in twin and qa[15]["Username"] in twin  # Username only
+    regex = twin[qa[19]["Username"] + ".uat"]  # neither EMail nor Username: the regex
+    assert qa[19]["EMail"] not in twin and qa[19]["Username"] not in twin
+    assert regex["EMail"] == qa[19]["EMail"].replace("@", "@uat.")
+    assert twin[qa[17]["EMail"]]["Is_Active"] == "0"  # inactive UAT twin
+    assert (qa[5]["Is_Active"], twin[qa[5]["EMail"]]["Is_Active"]) == ("0", "1")
     assert '"Kowalski, Carla"' in (FIXTURES / "demo/uat_users.csv").read_text(encoding="utf-8")
     assert (FIXTURES / "demo/uat_users.csv").read_bytes().count(b"\r\n") == len(uat) + 1
-    for row in read_csv(FIXTURES / "demo/user_map.csv"):
-        assert (
-            int(row["SourceUserId"]) in demo.MISSING_IN_UAT and int(row["TargetUserId"]) in uat_ids
-        )
+    user_map = {int(r["SourceUserId"]): int(r["TargetUserId"])
+                for r in read_csv(FIXTURES / "demo/user_map.csv")}  # fmt: skip
+    assert set(user_map.values()) <= set(uat_ids)
+    assert set(user_map) == {7, 13, 21, 25, *demo.UNKNOWN_USER_IDS}
+    override = twin[qa[25]["EMail"]]  # a manual row over an active EMail match
+    assert override["Is_Active"] == "1" and user_map[25] != int(override["Id"])
+
+
+@pytest.mark.parametrize("kind", ["guid", "text"])
+def test_variant_is_the_same_demo_in_other_ids(
+    kind: demo.UserIds, variants: Any, qa: sa.Connection
+) -> None:
+    """Same rows, same people: every user id translated by `demo_user_id` (GUIDs lower case in
+    the database, upper case in the inventories), the user columns typed for the kind."""
+    folder = variants(kind)
+    engine = sqlite_engine(folder / demo.DB_NAME)
+    with engine.connect() as connection:
+        translated = [
+            (table, column, [None if v is None else str(demo.demo_user_id(int(v), kind))
+                             for v in values])
+            for table, column, values in user_values(qa)
+        ]  # fmt: skip
+        assert user_values(connection) == translated
+        pragma = connection.exec_driver_sql('PRAGMA table_info("OSUSR_SAL_ORDER")')
+        types = {row[1]: row[2] for row in pragma}
+        expected = demo.USER_ID_SQL[kind].upper()
+        assert types["ASSIGNEDTO"] == types["CREATEDBY"] == expected
+        assert str(attr_row(connection, "Product", "ApprovedBy")["Type"]) == "rtText"
+    engine.dispose()
+    for name in ("qa_users.csv", "uat_users.csv"):
+        ints = read_csv(FIXTURES / "demo" / name)
+        rows = read_csv(folder / name)
+        assert [r["Id"] for r in rows] == [
+            str(demo.demo_user_id(int(r["Id"]), kind, inventory=True)) for r in ints
+        ]
+        assert [{**r, "Id": ""} for r in rows] == [{**r, "Id": ""} for r in ints]
+    if kind == "guid":
+        assert all(r["Id"] == str(uuid.UUID(r["Id"])).upper() for r in rows)
 
 
 def test_readme_names_every_demo_entity() -> None:

@@ -166,3 +166,17 @@ def test_csv_reports_have_the_spec_headers(tmp_path: Path) -> None:
     report = str(documents["04_matching_report.csv"])
     assert "\n6,frank,5900,release.manager,round-robin," in report
     assert report.count(",true,Valid\n") == 2
+
+
+def test_rules_that_need_an_unreadable_file_are_not_checked(tmp_path: Path) -> None:
+    written = write_scenario(tmp_path)
+    (tmp_path / "uat_users.csv").write_bytes(b"Id,Username\n\xff\n")
+    analysis = analyse(model("int"), written.options, written.snapshots, base=tmp_path)
+    report = render_artifacts(analysis)["uat-users-validation-report.json"]
+    assert isinstance(report, dict)
+    status = {r["rule"]: r["status"] for r in report["rules"]}
+    assert status["uat-inventory-integrity"] == "fail"
+    assert status["qa-inventory-integrity"] == "pass" and status["map-integrity"] == "pass"
+    assert status["map-no-duplicate-sources"] == "pass"
+    for rule in ("id-kinds-agree", "every-target-in-uat", "targets-active", "every-orphan-mapped"):
+        assert status[rule] == "not-checked", rule

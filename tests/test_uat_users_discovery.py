@@ -53,6 +53,7 @@ def test_reads_only_the_catalogued_columns_in_batches_and_merges_partial_counts(
 
     monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
     monkeypatch.setattr(discovery, "MERGE_EVERY", 2)
+    monkeypatch.setattr(discovery, "FLUSH_BYTES", 1)
     catalog = build_catalog(model("int"), OPTIONS)
     scan = scan_snapshots(catalog, written.snapshots, "int", batch_rows=1)
     assert asked == [(["CREATEDBY"], 1), (["ASSIGNEDTO", "CREATEDBY", "UPDATEDBY"], 1)]

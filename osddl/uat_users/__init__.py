@@ -10,7 +10,10 @@ which is also the order of a run (`analysis.analyse`):
 - `catalog`: the user-reference columns of the model, keyed by (table, column).
 - `discovery`, `classify`: distinct ids per column from the Parquet snapshots, classified by
   identity (`in_uat`, `collision`, `orphan_known`, `orphan_unknown`).
-- `matching`, `transform`: manual map, strategies, fallback; the transformation map.
+- `strategies`, `matching`, `transform`: strategies and fallback, the manual map first; the
+  transformation map.
 - `reports`, `documents`, `remap_sql`, `schemas`, `artifacts`: the files of `out/uat-users/`.
-- `verify`: the independent check of the emitted INSERT values and of the UPDATE script.
+- `outcome`, `remap_check`, `verify`: the independent check of the emitted INSERT values and of
+  the UPDATE script.
+- `docs`: the generated sections of `docs/uat-users.md` and the committed schemas.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,20 +20,42 @@ from osddl.uat_users.messages import Finding, finding
 BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     line: int  # physical line the record starts on (the header is line 1)
-    fields: tuple[str, ...]
+    fields: list[str]
 
 
-@dataclass(frozen=True)
 class CsvFile:
-    """A parsed file: the header's column positions by canonical name, and the data records."""
+    """A file whose header is valid: column positions by canonical name, and its data records,
+    parsed while they are iterated (a million-row inventory is never held as records). Findings
+    about records (field count, CSV syntax) are added to `findings` during the iteration."""
 
-    label: str
-    sha256: str
-    positions: dict[str, int]
-    records: tuple[Record, ...]
+    def __init__(
+        self, label: str, sha256: str, positions: dict[str, int], width: int, rows: _Rows
+    ) -> None:
+        self.label, self.sha256, self.positions = label, sha256, positions
+        self.width = width
+        self.findings: list[Finding] = []
+        self._rows = rows
+
+    def records(self) -> Iterator[Record]:
+        for record in self._rows:
+            if isinstance(record, Finding):
+                self.findings.append(record)
+            elif len(record.fields) != self.width:
+                self.findings.append(
+                    finding(
+                        "field-count",
+                        self.label,
+                        role=self._rows.role,
+                        line=record.line,
+                        count=len(record.fields),
+                        expected=self.width,
+                    )
+                )
+            else:
+                yield record
 
     def cell(self, record: Record, column: str) -> str:
         """The record's field of a column; an absent optional column reads as blank."""
@@ -52,40 +74,27 @@ def read_csv(
     """Read `path`; the header must name every `required` column (any order and case); the
     `optional` ones are located when present, other columns are ignored.
 
-    Returns the file (None when it cannot be used at all) and every finding about it.
+    Returns the file (None when it cannot be used at all) and the findings about the file and its
+    header; iterate `records()` for the rest.
     """
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None, [finding("file-missing", label, role=role, setting=setting)]
     text, problem = _decode(data, label, role)
+    digest = sha256_bytes(data)
+    del data
     if problem is not None:
         return None, [problem]
-    records, findings = _records(text, label, role)
-    if not records:
-        return None, [*findings, finding("file-empty", label, role=role, line=1)]
-    header, rows = records[0], records[1:]
-    positions, header_findings = _header(header, label, role, required, optional)
-    findings += header_findings
+    rows = _Rows(text, label, role)
+    header = next(iter(rows), None)
+    if not isinstance(header, Record):
+        problems = [header] if isinstance(header, Finding) else []
+        return None, [*problems, finding("file-empty", label, role=role, line=1)]
+    positions, findings = _header(header, label, role, required, optional)
     if positions is None:
         return None, findings
-    width = len(header.fields)
-    good: list[Record] = []
-    for record in rows:
-        if len(record.fields) != width:
-            findings.append(
-                finding(
-                    "field-count",
-                    label,
-                    role=role,
-                    line=record.line,
-                    count=len(record.fields),
-                    expected=width,
-                )
-            )
-        else:
-            good.append(record)
-    return CsvFile(label, sha256_bytes(data), positions, tuple(good)), findings
+    return CsvFile(label, digest, positions, len(header.fields), rows), findings
 
 
 def _decode(data: bytes, label: str, role: str) -> tuple[str, Finding | None]:
@@ -104,23 +113,30 @@ def _decode(data: bytes, label: str, role: str) -> tuple[str, Finding | None]:
         )
 
 
-def _records(text: str, label: str, role: str) -> tuple[list[Record], list[Finding]]:
-    """Records with their first physical line; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[Record] = []
-    previous = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return records, []
-        except csv.Error as error:
-            return records, [
-                finding("csv-syntax", label, role=role, line=previous + 1, detail=str(error))
-            ]
-        if fields and any(f.strip() for f in fields):
-            records.append(Record(previous + 1, tuple(fields)))
+class _Rows:
+    """Records with their first physical line (blank lines skipped), then at most one finding
+    when the CSV syntax breaks; iterated once, lazily."""
+
+    def __init__(self, text: str, label: str, role: str) -> None:
+        self.label, self.role = label, role
+        self._reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+
+    def __iter__(self) -> Iterator[Record | Finding]:
+        reader = self._reader
         previous = reader.line_num
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield finding(
+                    "csv-syntax", self.label, role=self.role, line=previous + 1, detail=str(error)
+                )
+                return
+            if fields and any(f.strip() for f in fields):
+                yield Record(previous + 1, fields)
+            previous = reader.line_num
 
 
 def _header(

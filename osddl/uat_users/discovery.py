@@ -25,7 +25,8 @@ from osddl.uat_users.ids import KIND_NAMES, IdKind, UserId, column_holds, sort_k
 from osddl.uat_users.messages import Finding, finding
 
 BATCH_ROWS: Final = 65_536
-MERGE_EVERY: Final = 64  # partial counts merged after this many batches (bounds memory)
+FLUSH_BYTES: Final = 16 << 20  # raw values buffered per column before they are counted
+MERGE_EVERY: Final = 16  # partial counts merged after this many flushes (bounds memory)
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,13 +37,20 @@ class ColumnIds:
     column: CatalogColumn
     rows: int  # rows in the snapshot
     nulls: int
-    ids: pa.Array
+    ids: pa.Array  # in no particular order: sorted only when a report reads them
     id_rows: pa.Array  # int64, rows per id, aligned with `ids`
 
     @property
     def counts(self) -> tuple[tuple[UserId, int], ...]:
         """(id, rows) pairs as Python values, sorted by id."""
-        return tuple(zip(self.ids.to_pylist(), self.id_rows.to_pylist(), strict=True))
+        order = pc.sort_indices(self.ids)
+        return tuple(
+            zip(
+                self.ids.take(order).to_pylist(),
+                self.id_rows.take(order).to_pylist(),
+                strict=True,
+            )
+        )
 
     def table(self) -> pa.Table:
         return pa.table({"id": self.ids, "rows": self.id_rows})
@@ -81,10 +89,14 @@ def canonical_array(array: pa.Array, kind: IdKind) -> pa.Array:
 
 
 class _Counter:
-    """Per-batch value counts, merged by Arrow (group-by sum); never a Python value per row."""
+    """Counts of one column: raw batches are buffered up to `FLUSH_BYTES`, then reduced with
+    `value_counts`; partial counts are merged by Arrow (group-by sum). A column that fits in the
+    buffer is counted in one pass, with no merge; never a Python value per row."""
 
     def __init__(self, kind: IdKind) -> None:
         self.kind = kind
+        self.buffer: list[pa.Array] = []
+        self.buffered = 0
         self.parts: list[pa.Table] = []
         self.rows = 0
         self.nulls = 0
@@ -92,24 +104,39 @@ class _Counter:
     def add(self, array: pa.Array) -> None:
         self.rows += len(array)
         self.nulls += array.null_count
-        values = pc.drop_null(array)
+        values = pc.drop_null(array) if array.null_count else array
         if len(values):
-            counts = pc.value_counts(canonical_array(values, self.kind))
+            self.buffer.append(canonical_array(values, self.kind))
+            self.buffered += self.buffer[-1].nbytes
+        if self.buffered >= FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            counts = pc.value_counts(pa.chunked_array(self.buffer))
             self.parts.append(
                 pa.table({"id": counts.field("values"), "rows": counts.field("counts")})
             )
+            self.buffer, self.buffered = [], 0
         if len(self.parts) >= MERGE_EVERY:
             self.parts = [self._merged()]
 
     def _merged(self) -> pa.Table:
+        if len(self.parts) == 1:
+            return self.parts[0]
         table = pa.concat_tables(self.parts)
-        return table.group_by("id").aggregate([("rows", "sum")]).rename_columns(["id", "rows"])
+        return (
+            table.group_by("id", use_threads=False)
+            .aggregate([("rows", "sum")])
+            .rename_columns(["id", "rows"])
+        )
 
     def result(self, column: CatalogColumn) -> ColumnIds:
+        self._flush()
         if not self.parts:
             empty = pa.array([], pa.int64() if self.kind == "int" else pa.string())
             return ColumnIds(column, self.rows, self.nulls, empty, pa.array([], pa.int64()))
-        merged = self._merged().sort_by("id")
+        merged = self._merged()
         return ColumnIds(
             column,
             self.rows,

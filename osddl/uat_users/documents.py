@@ -17,18 +17,21 @@ from osddl.uat_users.messages import RULES, Finding
 DISCOVERY_VERSION: Final = "osddl.uat-users.orphan-discovery/1"
 VALIDATION_VERSION: Final = "osddl.uat-users.validation-report/1"
 
-# Rules checked on the inputs alone; the others need the analysis (snapshots, matching).
-INPUT_RULES: Final = frozenset(
-    {
-        "qa-inventory-integrity",
-        "uat-inventory-integrity",
-        "id-kinds-agree",
-        "map-integrity",
-        "map-no-duplicate-sources",
-        "every-target-in-uat",
-        "targets-active",
-    }
-)
+
+def checked_rules(inputs: Inputs, analysed: bool) -> set[str]:
+    """The rules that could run: the files' own rules always; a rule that needs a file only when
+    that file was read; the analysis rules only after an analysis."""
+    if analysed:
+        return set(RULES)
+    rules = {"qa-inventory-integrity", "uat-inventory-integrity", "map-integrity"}
+    map_read = inputs.map_file is None or inputs.user_map is not None
+    if inputs.qa is not None and inputs.uat is not None:
+        rules.add("id-kinds-agree")
+    if map_read:
+        rules.add("map-no-duplicate-sources")
+    if map_read and inputs.uat is not None:
+        rules |= {"every-target-in-uat", "targets-active"}
+    return rules
 
 
 def _file(inventory: Inventory | None, fallback: str) -> dict[str, Any]:
@@ -123,12 +126,13 @@ def validation_document(
     """`uat-users-validation-report.json`: pass, fail or not-checked per rule, every failure
     and warning with file, line, column, value and fix."""
     rules = []
+    checked = checked_rules(inputs, analysed)
     for rule, description in RULES.items():
         own = [f for f in findings if f.rule == rule]
         failures = [f.to_json() for f in own if f.is_error]
         if failures:
             status = "fail"
-        elif rule in INPUT_RULES or analysed:
+        elif rule in checked:
             status = "pass"
         else:
             status = "not-checked"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from osddl.uat_users.inventory import Inventory, kinds_agree, read_inventory
-from osddl.uat_users.matching import fallback_targets
 from osddl.uat_users.messages import Finding
 from osddl.uat_users.settings import UatUsersOptions
+from osddl.uat_users.strategies import fallback_targets
 from osddl.uat_users.usermap import UserMap, check_targets, read_user_map
 
 

@@ -94,7 +94,7 @@ def read_inventory(
     if table is None:
         return None, findings
     users, row_findings, found_kind = _users(table, role, kind)
-    findings += row_findings
+    findings += sorted([*table.findings, *row_findings], key=lambda f: f.line or 0)
     if findings:
         return None, findings
     return Inventory(role, shown, table.sha256, found_kind, users), findings
@@ -108,7 +108,7 @@ def _users(
     users: dict[UserId, User] = {}
     since = "as the model's user ids are" if kind else ""
     fields = itemgetter(*(table.positions[c] for c in COLUMNS))
-    for record in table.records:
+    for record in table.records():
         raw_id, username, email, name, external, active_text, created, login = fields(record.fields)
         text = raw_id.strip()
         if not text:
@@ -131,10 +131,10 @@ def _users(
             findings.append(
                 _at(table, role, record, "bad-boolean", "Is_Active", active_text.strip())
             )
-        for column, value in (("Creation_Date", created), ("Last_Login", login)):
-            value = value.strip()
-            if value and value != "NULL" and not _is_date(value):
-                findings.append(_at(table, role, record, "bad-date", column, value))
+        if created and not _is_date(created):
+            findings.append(_at(table, role, record, "bad-date", "Creation_Date", created.strip()))
+        if login and not _is_date(login):
+            findings.append(_at(table, role, record, "bad-date", "Last_Login", login.strip()))
         users[user_id] = User(
             user_id,
             username.strip(),
@@ -160,8 +160,11 @@ def _blank_null(value: str) -> str:
     return "" if value == "NULL" else value
 
 
-def _is_date(value: str) -> bool:
-    """ISO 8601 with valid fields; only days 29 to 31 need the calendar."""
+def _is_date(text: str) -> bool:
+    """Blank, NULL, or ISO 8601 with valid fields; only days 29 to 31 need the calendar."""
+    value = text.strip()
+    if not value or value == "NULL":
+        return True
     match = _DATE.fullmatch(value)
     if match is None:
         return False

@@ -10,17 +10,17 @@ result never depends on input order.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from osddl.uat_users.classify import Classification, ReferencedId, provenance, provenance_text
 from osddl.uat_users.discovery import ColumnIds
-from osddl.uat_users.ids import KIND_NAMES, UserId, id_text, parse_id, sort_key
+from osddl.uat_users.ids import UserId, sort_key
 from osddl.uat_users.inventory import Inventory, User
 from osddl.uat_users.messages import Finding, finding
-from osddl.uat_users.settings import Fallback, Strategy, UatUsersOptions
+from osddl.uat_users.settings import UatUsersOptions
+from osddl.uat_users.strategies import StrategyIndex, described, fallback_targets, try_strategy
 from osddl.uat_users.usermap import EMPTY_MAP, MapRow, UserMap
 
 Status = Literal[
@@ -44,7 +44,7 @@ STATUSES: Final[tuple[Status, ...]] = (
 Origin = Literal["manual", "auto", "fallback"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """One line of `04_matching_report.csv`: an id that needs a target, or a map row that is
     not used for one."""
@@ -84,126 +84,6 @@ class Matching:
         return tuple(sorted(both, key=lambda r: (sort_key(r.source), r.line or 0)))
 
 
-# --- strategies -------------------------------------------------------------------------------
-
-
-def _same_text(value: str) -> str:
-    return value.casefold()
-
-
-def _regex_key(pattern: re.Pattern[str], username: str) -> str | None:
-    """The capture of a username: group `user`, else group 1, else the whole match."""
-    match = pattern.fullmatch(username)
-    if match is None:
-        return None
-    if "user" in pattern.groupindex:
-        return match["user"]
-    return match[1] if pattern.groups else match[0]
-
-
-class _Index:
-    """UAT users by the key each strategy compares (blank keys are never indexed)."""
-
-    def __init__(self, uat: Inventory, strategies: Sequence[Strategy]) -> None:
-        self.keys: dict[str, Callable[[User], str | None]] = {}
-        self.tables: dict[str, dict[str, list[User]]] = {}
-        users = sorted(uat.users.values(), key=lambda u: sort_key(u.id))
-        for strategy in strategies:
-            key = _key_function(strategy)
-            self.keys[strategy.text] = key
-            table: dict[str, list[User]] = {}
-            for user in users:
-                own = key(user) if strategy.kind != "regex" else _uat_regex_key(strategy, user)
-                if own:
-                    table.setdefault(own, []).append(user)
-            self.tables[strategy.text] = table
-
-    def candidates(self, strategy: Strategy, qa: User) -> tuple[str | None, list[User]]:
-        key = self.keys[strategy.text](qa)
-        return key, (self.tables[strategy.text].get(key, []) if key else [])
-
-
-def _key_function(strategy: Strategy) -> Callable[[User], str | None]:
-    if strategy.kind == "email":
-        return lambda user: _same_text(user.email) if user.email else None
-    if strategy.kind == "attribute":
-        column = strategy.argument
-        return lambda user: user.attribute(column) or None
-    pattern = re.compile(strategy.argument)
-
-    def key(user: User) -> str | None:
-        captured = _regex_key(pattern, user.username)
-        return _same_text(captured) if captured else None
-
-    return key
-
-
-def _uat_regex_key(strategy: Strategy, user: User) -> str | None:
-    """A UAT username is compared through the pattern when it matches, else whole."""
-    captured = _regex_key(re.compile(strategy.argument), user.username)
-    key = captured if captured is not None else user.username
-    return _same_text(key) if key else None
-
-
-def _described(user: User) -> str:
-    return f"{id_text(user.id)} ({user.describe()})"
-
-
-def _try(
-    strategy: Strategy, qa: User, index: _Index, allow_inactive: bool
-) -> tuple[User | None, str]:
-    """The one eligible UAT user this strategy finds, or None, and why."""
-    key, found = index.candidates(strategy, qa)
-    what = {"email": "EMail", "attribute": strategy.argument, "regex": "username capture"}[
-        strategy.kind
-    ]
-    if key is None:
-        return None, f"{strategy.text}: QA user has no {what} to compare"
-    eligible = [u for u in found if u.is_active or allow_inactive]
-    if len(eligible) == 1:
-        return eligible[0], f"{strategy.text}: {what} {key!r} matches UAT {_described(eligible[0])}"
-    if len(eligible) > 1:
-        shown = ", ".join(_described(u) for u in eligible)
-        return None, f"{strategy.text}: {what} {key!r} is ambiguous ({shown})"
-    if found:
-        shown = ", ".join(_described(u) for u in found)
-        return None, f"{strategy.text}: {what} {key!r} matches only inactive UAT {shown}"
-    return None, f"{strategy.text}: no UAT user has {what} {key!r}"
-
-
-# --- fallback ---------------------------------------------------------------------------------
-
-
-def fallback_targets(
-    fallback: Fallback, uat: Inventory, allow_inactive: bool
-) -> tuple[list[User], list[Finding]]:
-    """The fallback's UAT users, in the order written; every bad id is a finding."""
-    users: list[User] = []
-    findings: list[Finding] = []
-    for text in fallback.ids:
-        user_id = parse_id(text, uat.kind)
-        user = uat.get(user_id) if user_id is not None else None
-        if user_id is None:
-            code = "fallback-bad-id"
-        elif user is None:
-            code = "fallback-target-not-in-uat"
-        elif not user.is_active and not allow_inactive:
-            code = "fallback-target-inactive"
-        else:
-            users.append(user)
-            continue
-        findings.append(
-            finding(
-                code,
-                "uat_users.fallback",
-                value=text,
-                kind_name=KIND_NAMES[uat.kind],
-                username=user.describe() if user else "",
-            )
-        )
-    return users, findings
-
-
 # --- the whole match --------------------------------------------------------------------------
 
 
@@ -225,14 +105,25 @@ def _resolution(ref: ReferencedId, status: Status, explanation: str) -> Resoluti
 
 
 def _targeted(
-    ref: ReferencedId, user: User, strategy: str, origin: Origin, explanation: str
+    ref: ReferencedId,
+    user: User,
+    strategy: str,
+    origin: Origin,
+    explanation: str,
+    line: int | None = None,
 ) -> Resolution:
-    return replace(
-        _resolution(ref, "Valid", explanation),
+    return Resolution(
+        source=ref.id,
+        classification=ref.classification,
         target=user.id,
-        target_user=user,
         strategy=strategy,
         origin=origin,
+        explanation=explanation,
+        status="Valid",
+        rows=ref.rows,
+        line=line,
+        qa=ref.qa,
+        target_user=user,
     )
 
 
@@ -245,7 +136,7 @@ class _Matcher:
         self.rows = user_map.first_rows()
         self.duplicated = user_map.duplicated()
         self.strategies = options.strategies()
-        self.index = _Index(uat, self.strategies)
+        self.index = StrategyIndex(uat, self.strategies)
         self.findings: list[Finding] = []
         self.unknowns: list[ReferencedId] = []
         self.fallback = options.fallback_rule()
@@ -265,8 +156,8 @@ class _Matcher:
             status, why = "TargetInactive", "the manual target is inactive in UAT"
         else:
             note = f": {row.note}" if row.note else ""
-            found = _targeted(ref, user, "manual", "manual", f"manual row at line {row.line}{note}")
-            return replace(found, line=row.line)
+            why = f"manual row at line {row.line}{note}"
+            return _targeted(ref, user, "manual", "manual", why, row.line)
         return replace(
             _resolution(ref, status, why),
             target=row.target,
@@ -282,7 +173,9 @@ class _Matcher:
         if ref.qa is None:
             return None, ["not in the QA inventory: no identity to match"]
         for strategy in self.strategies:
-            user, why = _try(strategy, ref.qa, self.index, self.options.allow_inactive_targets)
+            user, why = try_strategy(
+                strategy, ref.qa, self.index, self.options.allow_inactive_targets
+            )
             reasons.append(why)
             if user is not None:
                 return _targeted(ref, user, strategy.text, "auto", why), reasons
@@ -411,7 +304,7 @@ def _fall_back(
             out.append(matcher.unmapped(ref, reasons + extra))
             continue
         user = users[k % len(users)]
-        why = "; ".join([*reasons, f"fallback {matcher.fallback.text}: UAT {_described(user)}"])
+        why = "; ".join([*reasons, f"fallback {matcher.fallback.text}: UAT {described(user)}"])
         out.append(_targeted(ref, user, matcher.fallback.kind, "fallback", why))
     return out
 

@@ -11,15 +11,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from osddl.io import canonical_json, sha256_bytes
 from osddl.uat_users.classify import Classification, ReferencedId
+from osddl.uat_users.discovery import canonical_array
 from osddl.uat_users.ids import IdKind, UserId, sort_key
 from osddl.uat_users.matching import Origin, Resolution
 
 MAP_VERSION: Final = "osddl.uat-users.transformation-map/1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MapEntry:
     source: UserId
     target: UserId
@@ -55,6 +59,17 @@ class TransformationMap:
     @property
     def targets(self) -> frozenset[UserId]:
         return frozenset(self._lookup.values())
+
+    def map_array(self, array: pa.Array) -> pa.Array:
+        """`apply` for a whole Arrow array (a DynamicData batch): canonical ids, mapped where the
+        map has them, NULLs kept; vectorised with `index_in` and `take`."""
+        values = canonical_array(array, self.kind)
+        if not self.entries:
+            return values
+        sources = pa.array([e.source for e in self.entries], type=values.type)
+        targets = pa.array([e.target for e in self.entries], type=values.type)
+        position = pc.index_in(values, value_set=sources)
+        return pc.if_else(pc.is_null(position), values, pc.take(targets, position))
 
     def has_chains(self) -> bool:
         """Some target is also a source (a collision id handed to another orphan): the UPDATE

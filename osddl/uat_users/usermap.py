@@ -62,7 +62,7 @@ def read_user_map(
         return None, findings
     rows: list[MapRow] = []
     first: dict[UserId, int] = {}
-    for record in table.records:
+    for record in table.records():
         ids, problems = _ids(table, record, kind)
         findings += problems
         if ids is None:
@@ -82,6 +82,8 @@ def read_user_map(
             )
         first.setdefault(source, record.line)
         rows.append(MapRow(record.line, source, target, table.cell(record, "Note").strip()))
+    findings += table.findings
+    findings.sort(key=lambda f: f.line or 0)
     return UserMap(shown, table.sha256, tuple(rows)), findings
 
 

@@ -9,6 +9,7 @@ CREATE TABLE [dbo].[Product] (
     [Image] VARBINARY(MAX) NULL,
     [LaunchDate] DATE NULL,
     [DailyCutoff] TIME(7) NULL,
+    [ApprovedBy] INT NULL,
     [CreatedBy] INT NULL,
     [CreatedOn] DATETIME NULL,
     [UpdatedBy] INT NULL,
@@ -20,3 +21,7 @@ CREATE TABLE [dbo].[Product] (
 GO
 
 CREATE UNIQUE NONCLUSTERED INDEX [UIX_Product_Sku] ON [dbo].[Product] ([Sku] ASC);
+
+GO
+
+EXEC sys.sp_addextendedproperty @name = N'MS_Description', @value = N'Id of the user who approved the product (no declared reference)', @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'Product', @level2type = N'COLUMN', @level2name = N'ApprovedBy';
