@@ -134,7 +134,7 @@ class _Rows:
                     "csv-syntax", self.label, role=self.role, line=previous + 1, detail=str(error)
                 )
                 return
-            if fields and any(f.strip() for f in fields):
+            if fields and (fields[0].strip() or any(f.strip() for f in fields)):
                 yield Record(previous + 1, fields)
             previous = reader.line_num
 

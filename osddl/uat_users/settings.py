@@ -1,5 +1,5 @@
-"""The `uat_users.*` settings: the keys (to merge into `osddl.config.KEYS`), the frozen options
-object the stage reads, and the parsed forms of `match` and `fallback`.
+"""The `uat_users.*` settings: their keys (`UAT_USERS_KEYS`, the slice of `osddl.config.KEYS`),
+the frozen options object the stage reads, and the parsed forms of `match` and `fallback`.
 
 Configuration mistakes (an unknown strategy, a bad regular expression) are `InputError`s: they stop
 the run before anything is read. Whether a fallback id is a UAT user is a validation finding,
@@ -43,9 +43,9 @@ class Fallback:
 @dataclass(frozen=True)
 class UatUsersOptions:
     enabled: bool = True
-    qa_inventory: str = "fixtures/demo/qa_users.csv"
-    uat_inventory: str = "fixtures/demo/uat_users.csv"
-    map: str = "fixtures/demo/user_map.csv"
+    qa_inventory: str = "qa_users.csv"
+    uat_inventory: str = "uat_users.csv"
+    map: str = "user_map.csv"
     match: tuple[str, ...] = ("email", "attribute:Username")
     fallback: str = "none"
     include_columns: tuple[str, ...] = ()
