@@ -10,6 +10,7 @@ from tasks.profile import task_profile
 from tasks.proofs import task_full_export, task_manifest, task_sweep, task_verify
 from tasks.ssdt import task_ssdt, task_static_data
 from tasks.state import BACKEND, StateReporter, state_file
+from tasks.uat_users import task_uat_users
 
 DOIT_CONFIG = {
     "check_file_uptodate": filecheck.MD5Checker,  # doit's md5 rule, each file hashed once per run
@@ -37,5 +38,6 @@ __all__ = [
     "task_ssdt",
     "task_static_data",
     "task_sweep",
+    "task_uat_users",
     "task_verify",
 ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from osddl.model.contract import Entity, Module
+from osddl.uat_users.artifacts import UAT_ARTIFACTS
 
 RowCounter = Literal["parquet", "dynamic"]
 # Who removes a file of this kind that a rerun would not produce: the run's sweep, the producing
@@ -36,6 +37,7 @@ class Artifact:
     rows: RowCounter | None = None  # how the manifest counts the data rows of the file
     sweep: Sweep = "run"
     insert_mode: InsertMode | None = None  # produced only in this `data.insert_mode`
+    uat_users: bool = False  # produced only while uat_users.enabled
 
     @property
     def per_table(self) -> bool:
@@ -98,6 +100,13 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
        static=False, insert_mode="single-file"),
     _a("deferred_fragment", "work/deferred/{schema}.{emitted}.sql",
        "dynamic_data:{schema}.{emitted}", "data", "One table's deferred UPDATEs.", static=False),
+    *(
+        _a(f"uat:{a.name}", f"uat-users/{a.name}",
+           "verify:uat_users" if a.when == "verify" else "uat_users",
+           "proofs" if a.when == "verify" else "uat_users", a.doc,
+           schema=f"{a.schema}.schema.json" if a.schema else None, uat_users=True)
+        for a in UAT_ARTIFACTS
+    ),
     _a("load_script", "DynamicData/load.sql", "load_script", "data",
        "sqlcmd master script: every DynamicData file in load order."),
     _a("single_file", "DynamicData/all.dynamic.sql", "load_script", "data",
@@ -199,13 +208,16 @@ def produced(
     exported: Iterable[tuple[Module, Entity]],
     static: Iterable[tuple[Module, Entity]],
     insert_mode: str,
+    uat_users: bool,
 ) -> set[str]:
-    """Every path that `full_export` writes for this selection and insert mode, except the
-    folders their task owns and the never-swept files."""
+    """Every path that a passing `full_export` writes for this selection, insert mode and
+    uat-users switch, except the folders their task owns and the never-swept files."""
     exported, static = list(exported), list(static)
     found = set()
     for artifact in ARTIFACTS:
         if artifact.sweep != "run" or artifact.insert_mode not in (None, insert_mode):
+            continue
+        if artifact.uat_users and not uat_users:
             continue
         if not artifact.per_table:
             found.add(artifact.template)

@@ -20,6 +20,7 @@ from osddl.policy.decide import PolicyOptions
 from osddl.profile.run import ProfileOptions
 from osddl.selection import SelectionOptions
 from osddl.ssdt.plan import SsdtOptions
+from osddl.uat_users.settings import UatUsersOptions, options_from_settings
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,21 @@ class RenderOptions:
 
 
 @dataclass(frozen=True)
+class RenderTable:
+    """One table's render: the options and its user-reference columns (mapped to UAT ids)."""
+
+    render: RenderOptions
+    user_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DataOptions:
-    """What the load script and the sweep need: which tables, in which insert mode."""
+    """What the load script and the sweep need: which tables, in which insert mode, and whether
+    uat-users runs."""
 
     insert_mode: str
     selection: SelectionOptions
+    uat_users: bool
 
 
 @dataclass(frozen=True)
@@ -245,7 +256,27 @@ def render_options(settings: Settings) -> RenderOptions:
 
 
 def data_options(settings: Settings) -> DataOptions:
-    return DataOptions(settings.text("data.insert_mode"), selection_options(settings))
+    return DataOptions(
+        settings.text("data.insert_mode"),
+        selection_options(settings),
+        settings.flag("uat_users.enabled"),
+    )
+
+
+def uat_users_options(settings: Settings) -> UatUsersOptions:
+    return options_from_settings(settings)
+
+
+@dataclass(frozen=True)
+class UatUsersStageOptions:
+    """uat-users reads the users of the selection's tables."""
+
+    uat_users: UatUsersOptions
+    selection: SelectionOptions
+
+
+def uat_users_stage_options(settings: Settings) -> UatUsersStageOptions:
+    return UatUsersStageOptions(uat_users_options(settings), selection_options(settings))
 
 
 def manifest_options(settings: Settings) -> ManifestOptions:

@@ -11,7 +11,13 @@ from pathlib import Path
 from doit import create_after
 
 from osddl.layout import task_of
-from osddl.options import data_options, order_options, render_options, snapshot_options
+from osddl.options import (
+    RenderTable,
+    data_options,
+    order_options,
+    render_options,
+    snapshot_options,
+)
 from osddl.selection import table_id
 from osddl.stages.dynamic_data import dynamic_key, render_dynamic
 from osddl.stages.extract_model import model_inputs
@@ -27,6 +33,7 @@ from tasks.common import (
     settings,
     source_uptodate,
 )
+from tasks.uat_users import user_columns
 
 
 @create_after(executed="extract_model")
@@ -79,27 +86,32 @@ def _rendered(insert_mode: str) -> list[str]:
 
 @create_after(executed="extract_model")
 def task_dynamic_data() -> Iterator[dict[str, object]]:
-    """Render each table's INSERT script from its snapshot → out/DynamicData/<Module>/*.sql."""
+    """Render each table's INSERT script from its snapshot → out/DynamicData/<Module>/*.sql;
+    user ids of tables with user references go through the uat-users transformation map."""
     options = render_options(settings())
+    catalogued = user_columns()
     for module, entity in selection().exported:
+        users = catalogued.get(table_id(entity).casefold(), ())
+        table = RenderTable(options, users)
         yield {
             "name": task_of("dynamic", entity).partition(":")[2],
             "actions": [
                 (
                     operator_action(render_dynamic),
-                    [options, Path(artifact("model")), table_id(entity), out()],
+                    [table, Path(artifact("model")), table_id(entity), out()],
                 )
             ],
             "file_dep": [
                 artifact("model"),
                 artifact("load_order"),
                 artifact("snapshot", module, entity),
+                *([artifact("uat:transformation-map.json")] if users else []),
             ],
             "targets": [
                 artifact(dynamic_key(options.insert_mode), module, entity),
                 artifact("deferred_fragment", module, entity),
             ],
-            "uptodate": [options_changed(options)],
+            "uptodate": [options_changed(table)],
         }
 
 

@@ -29,7 +29,16 @@ from tasks.common import (
 # itself and what is written after it.
 CHECKED = tuple(sorted(UNLISTED - {path("manifest")}))
 
-PRODUCERS = ["extract_model", "profile", "decide", "ssdt", "snapshot", "order", "load_script"]
+PRODUCERS = [
+    "extract_model",
+    "profile",
+    "decide",
+    "ssdt",
+    "snapshot",
+    "order",
+    "uat_users",
+    "load_script",
+]
 
 
 def task_sweep() -> dict[str, object]:

@@ -15,12 +15,33 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from fixtures.demo import uat_users_settings
+from osddl.config import KEYS_BY_NAME
+
 ROOT = Path(__file__).resolve().parents[1]
 VOLATILE = frozenset({"run-log.jsonl"})  # run times: the one file allowed to differ between runs
+
+
+def _env_value(value: object) -> str:
+    """A setting as an OSDDL_* variable spells it: lists comma-separated, booleans 1/0."""
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+# The demo's uat-users settings (osddl.toml of the repository), with the inputs that
+# `build_demo(project)` writes beside qa.sqlite.
+DEMO_USERS_ENV = {
+    KEYS_BY_NAME[name].env: _env_value(value)
+    for name, value in uat_users_settings("int", ".").items()
+}
 PROJECT_ENV = {
     "OSDDL_SOURCE_URL": "sqlite:///qa.sqlite",
     "OSDDL_OUTPUT_DIR": "out",
     "OSDDL_CACHE_DIR": "cache",
+    **DEMO_USERS_ENV,
 }
 RAN, UP_TO_DATE = ".  ", "-- "
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from osddl.io import temp_file_for
@@ -46,6 +47,8 @@ class TableLoad:
     identity: bool
     deferred: set[str] = field(default_factory=set)  # physical columns broken out of a cycle
     self_references: set[str] = field(default_factory=set)  # physical columns → own key
+    # physical column → its values rewritten before rendering (QA user ids → UAT user ids)
+    mapped: dict[str, Callable[[pa.Array], pa.Array]] = field(default_factory=dict)
 
     @property
     def table(self) -> str:
@@ -177,7 +180,19 @@ def _batches(
     for batch in parquet.iter_batches(
         batch_size=batch_rows, columns=[c.physical for c in load.columns]
     ):
-        yield list(_rows(load, batch.to_pydict(), seen, deferred))
+        yield list(_rows(load, _mapped(load, batch).to_pydict(), seen, deferred))
+
+
+def _mapped(load: TableLoad, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with the mapped columns rewritten, whole columns at a time."""
+    if not load.mapped:
+        return batch
+    names = batch.schema.names
+    columns = [
+        load.mapped[name](column) if name in load.mapped else column
+        for name, column in zip(names, batch.columns, strict=True)
+    ]
+    return pa.RecordBatch.from_arrays(columns, names=names)
 
 
 def write_text_chunks(path: Path, chunks: Iterable[str]) -> None:

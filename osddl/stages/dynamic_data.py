@@ -12,8 +12,9 @@ from osddl.layout import path
 from osddl.model.contract import Entity, Module
 from osddl.model.sqltype import parse_sql_type
 from osddl.model.store import read_model
-from osddl.options import RenderOptions
+from osddl.options import RenderTable
 from osddl.selection import find_table, table_id
+from osddl.stages.uat_users import read_transformation_map
 
 
 def dynamic_key(insert_mode: str) -> str:
@@ -40,14 +41,19 @@ def table_load(module: Module, entity: Entity, plan: LoadOrderDocument) -> Table
     )
 
 
-def render_dynamic(options: RenderOptions, model_path: Path, table: str, out: Path) -> None:
-    """Render one table's DynamicData file from its snapshot."""
+def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path) -> None:
+    """Render one table's DynamicData file from its snapshot; the values of its user-reference
+    columns go through the uat-users transformation map."""
     module, entity = find_table(read_model(model_path), table)
+    load = table_load(module, entity, read_load_order(out / path("load_order")))
+    if options.user_columns:
+        tmap = read_transformation_map(out)
+        load.mapped = {column: tmap.map_array for column in options.user_columns}
     rows = render_table(
-        table_load(module, entity, read_load_order(out / path("load_order"))),
+        load,
         out / path("snapshot", module, entity),
-        out / path(dynamic_key(options.insert_mode), module, entity),
+        out / path(dynamic_key(options.render.insert_mode), module, entity),
         out / path("deferred_fragment", module, entity),
-        options.batch_rows,
+        options.render.batch_rows,
     )
     print(f"dynamic_data: {table}: {rows} rows")

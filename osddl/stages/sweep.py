@@ -18,7 +18,7 @@ from osddl.selection import select, table_id
 def sweep(options: DataOptions, model_path: Path, out: Path) -> list[str]:
     """Remove and print every artifact this selection and insert mode no longer produce."""
     selection = select(read_model(model_path), options.selection)
-    keep = produced(selection.exported, selection.static, options.insert_mode)
+    keep = produced(selection.exported, selection.static, options.insert_mode, options.uat_users)
     static = {table_id(e) for _, e in selection.static}
     removed = []
     for file in sorted(p for p in out.rglob("*") if p.is_file()):
