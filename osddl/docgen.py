@@ -16,15 +16,18 @@ from osddl.policy.matrix import MATRIX
 from osddl.policy.rationale import RATIONALES
 from osddl.schemas import SCHEMAS
 from osddl.typed_json import SCHEMA_DIR
+from osddl.uat_users.docs import DOC as UAT_USERS_DOC
+from osddl.uat_users.docs import SECTIONS as UAT_USERS_SECTIONS
 
 CONFIG_DOC = Path("docs/configuration.md")
 POLICY_DOC = Path("docs/policy.md")
 ARTIFACTS_DOC = Path("docs/artifacts.md")
 
 
-def settings_table() -> str:
+def settings_table(prefix: str = "") -> str:
+    """The settings (those whose name starts with `prefix`) with environment names and defaults."""
     rows = ["| key | environment | default | meaning |", "|---|---|---|---|"]
-    for key in KEYS:
+    for key in (k for k in KEYS if k.name.startswith(prefix)):
         choices = f" One of: {', '.join(key.choices)}." if key.choices else ""
         default = json.dumps(key.default, ensure_ascii=False)
         rows.append(f"| `{key.name}` | `{key.env}` | `{default}` | {key.doc}{choices} |")
@@ -77,6 +80,8 @@ SECTIONS: dict[tuple[Path, str], Callable[[], str]] = {
     (POLICY_DOC, "matrix"): matrix_table,
     (POLICY_DOC, "rationales"): rationale_table,
     (ARTIFACTS_DOC, "layout"): layout_table,
+    (UAT_USERS_DOC, "uat-users-settings"): lambda: settings_table("uat_users."),
+    **{(UAT_USERS_DOC, name): generate for name, generate in UAT_USERS_SECTIONS.items()},
 }
 
 

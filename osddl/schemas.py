@@ -25,6 +25,7 @@ from osddl.proofs.export import RESULT_VERSION
 from osddl.proofs.manifest import SCHEMA_VERSION as MANIFEST_VERSION
 from osddl.proofs.order import VERSION as ORDER_VERIFICATION_VERSION
 from osddl.typed_json import schema_id
+from osddl.uat_users.schemas import SCHEMAS as UAT_SCHEMAS
 
 # ---- profile-summary.json ---------------------------------------------------------------------
 
@@ -258,6 +259,17 @@ def order_verification_schema() -> dict[str, Any]:
     )
 
 
+UAT_COUNTS: Final = (
+    "catalogColumns",
+    "orphans",
+    "collisions",
+    "kept",
+    "mapped",
+    "fallback",
+    "manual",
+)
+
+
 def manifest_schema() -> dict[str, Any]:
     """full-export.manifest.json: data files also carry `rows`; `counts` may hold extras."""
     entry = _object(
@@ -296,6 +308,22 @@ def manifest_schema() -> dict[str, Any]:
             "additionalProperties": _object({"value": {}, "source": _STR}),
         },
         "versions": {"type": "object", "additionalProperties": _STR},
+        "uatUsers": _object(
+            {
+                "transformationApplied": {"type": "boolean"},
+                "transformationMode": {"enum": ["pre-transformed-inserts", "none"]},
+                "reason": _STR,
+                "fingerprints": _object(
+                    {
+                        name: {"type": ["string", "null"]}
+                        for name in ("qaInventory", "uatInventory", "userMap", "transformationMap")
+                    }
+                ),
+                "counts": _counts(*UAT_COUNTS),
+                "reports": _STRINGS,
+            },
+            optional=("transformationMode", "reason", "fingerprints", "counts", "reports"),
+        ),
     }
     return _written("manifest", "osddl run manifest", MANIFEST_VERSION, body)
 
@@ -310,11 +338,17 @@ def _written(name: str, title: str, version: str, properties: dict[str, Any]) ->
     }
 
 
+def _fixed(schema: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """A schema written as a constant (uat-users' documents)."""
+    return lambda: dict(schema)
+
+
 def _codec(root: type, name: str, title: str, version: str) -> Callable[[], dict[str, Any]]:
     return lambda: json_schema(root, schema_id(name), f"{title} ({version})")
 
 
-# Schema file name → its generator. The version each schema pins is the writer's constant.
+# Schema file name → its generator (uat-users' own schemas come from that package).
+# The version each schema pins is the writer's constant.
 SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "model.schema.json": model_schema,
     "profile-summary.schema.json": _codec(
@@ -333,4 +367,5 @@ SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
         ExportValidation, "export-validation", "osddl export validation", RESULT_VERSION
     ),
     "dmm-diff.schema.json": _codec(DmmDiff, "dmm-diff", "osddl DDL comparison", DMM_DIFF_VERSION),
+    **{f"{name}.schema.json": _fixed(schema) for name, schema in UAT_SCHEMAS.items()},
 }

@@ -147,6 +147,7 @@ def build_manifest(
     settings_provenance: Mapping[str, Any],
     versions: Mapping[str, str],
     counts_extra: Mapping[str, Any] | None = None,
+    uat_users: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest document; a pure function of out/'s bytes and the arguments."""
     selection = select(model, selection_options)
@@ -158,6 +159,7 @@ def build_manifest(
         "counts": artifact_counts(out_dir, selection, entries, counts_extra),
         "options": scrub(settings_provenance),
         "versions": dict(sorted(versions.items())),
+        "uatUsers": dict(uat_users or {"transformationApplied": False}),
     }
 
 
@@ -168,10 +170,11 @@ def write_manifest(
     settings_provenance: Mapping[str, Any],
     versions: Mapping[str, str],
     counts_extra: Mapping[str, Any] | None = None,
+    uat_users: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build and atomically write `out/full-export.manifest.json`; returns the document."""
     manifest = build_manifest(
-        out_dir, model, selection_options, settings_provenance, versions, counts_extra
+        out_dir, model, selection_options, settings_provenance, versions, counts_extra, uat_users
     )
     write_json(out_dir / MANIFEST, manifest)
     return manifest

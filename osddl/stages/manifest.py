@@ -11,6 +11,7 @@ from osddl.layout import path
 from osddl.model.store import read_model
 from osddl.options import ManifestOptions
 from osddl.proofs.manifest import write_manifest
+from osddl.uat_users.manifest import manifest_section
 
 LIBRARIES = ("sqlalchemy", "pyarrow", "sqlglot", "doit", "jinja2", "networkx")
 
@@ -25,5 +26,11 @@ def versions() -> dict[str, str]:
 
 def manifest_to_file(options: ManifestOptions, out: Path) -> None:
     model = read_model(out / path("model"))
-    manifest = write_manifest(out, model, options.selection, options.provenance, versions())
+    enabled = bool(options.provenance["uat_users.enabled"]["value"])
+    uat_users = manifest_section(out / "uat-users", enabled)
+    manifest = write_manifest(
+        out, model, options.selection, options.provenance, versions(), uat_users=uat_users
+    )
+    if not uat_users["transformationApplied"]:
+        print(f"manifest: user ids NOT remapped ({uat_users['reason']})")
     print(f"manifest: {len(manifest['artifacts'])} artifacts → {out / path('manifest')}")

@@ -47,7 +47,8 @@ def _array(items: Schema) -> Schema:
 
 def _document(name: str, version: str, title: str, properties: dict[str, Schema]) -> Schema:
     body = _object({"schemaVersion": {"const": version}, **properties})
-    return {"$schema": DRAFT, "$id": f"{SCHEMA_URL}/{name}.schema.json", "title": title, **body}
+    titled = f"{title} ({version})"  # the one version it accepts, named like every schema
+    return {"$schema": DRAFT, "$id": f"{SCHEMA_URL}/{name}.schema.json", "title": titled, **body}
 
 
 FILE: Final = _object({"file": TEXT, "sha256": _nullable(SHA256)})
