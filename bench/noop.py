@@ -14,8 +14,9 @@ the build is not timed):
 
 (`--quick`: 50 entities; 5,000 rows.) For each, `doit full_export` runs once, cold, in a temporary
 working copy (`--dir`, with `OSDDL_SOURCE_URL`, `OSDDL_OUTPUT_DIR` and `OSDDL_CACHE_DIR` pointing
-into it). Then, alternating over the rounds (3; median reported), each as its own `python -m doit`
-process timed from the outside (interpreter start-up included, as an operator sees it):
+into it, and `OSDDL_UAT_USERS_ENABLED=false`: a generated database has no user inventories). Then,
+alternating over the rounds (3; median reported), each as its own `python -m doit` process timed
+from the outside (interpreter start-up included, as an operator sees it):
 
 - `list`: `doit list` on the same dodo and working copy (the baseline: loading the task graph);
 - `no-op`: `doit full_export` again, nothing changed.
@@ -111,6 +112,8 @@ def environment(workdir: Path, database: Path) -> dict[str, str]:
         "OSDDL_SOURCE_URL": f"sqlite:///{database}",
         "OSDDL_OUTPUT_DIR": str(workdir / "out"),
         "OSDDL_CACHE_DIR": str(workdir / "cache"),
+        # A generated database has no QA/UAT user inventories to remap (the explicit opt-out).
+        "OSDDL_UAT_USERS_ENABLED": "false",
     }
 
 

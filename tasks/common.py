@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from doit.exceptions import TaskFailed
 from doit.tools import config_changed
@@ -25,6 +25,7 @@ from osddl.options import SourceOptions, fingerprint, selection_options
 from osddl.proofs.manifest import append_run_log
 from osddl.selection import Selection, select
 
+T = TypeVar("T")
 CLI_ENV = "OSDDL_CLI_SET"  # JSON object of `--set key=value` pairs from the `osddl` entry point
 
 
@@ -33,6 +34,16 @@ def settings() -> Settings:
     """Loaded once per run; a bad setting stops the run before any task starts."""
     try:
         return load_settings(cli=json.loads(os.environ.get(CLI_ENV, "{}")))
+    except OsddlError as exc:
+        sys.stderr.write(f"osddl: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def checked(build: Callable[[Settings], T]) -> T:
+    """A stage's options; a setting only the builder can judge (a uat-users strategy, say) stops
+    the run like any bad setting: one line, exit 2, before any task starts."""
+    try:
+        return build(settings())
     except OsddlError as exc:
         sys.stderr.write(f"osddl: {exc}\n")
         raise SystemExit(2) from None

@@ -12,10 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from osddl.layout import UNLISTED, path
-from osddl.options import data_options, manifest_options, order_options, selection_options
+from osddl.options import (
+    DataOptions,
+    data_options,
+    manifest_options,
+    order_options,
+    selection_options,
+    uat_users_stage_options,
+)
 from osddl.stages.manifest import manifest_to_file
 from osddl.stages.sweep import sweep
-from osddl.stages.verify import verdict, verify_export_to_file, verify_order_to_file
+from osddl.stages.verify import (
+    UAT_VERIFICATION,
+    verdict,
+    verify_export_to_file,
+    verify_order_to_file,
+    verify_uat_users_to_file,
+)
 from tasks.common import (
     TreeUnchanged,
     artifact,
@@ -57,15 +70,20 @@ def _verify_order(options: Any) -> dict[str, str]:
     return tree_values(options, "DynamicData")
 
 
+def _verify_uat_users(options: Any) -> dict[str, str]:
+    verify_uat_users_to_file(options, out())
+    return tree_values(options, "DynamicData")
+
+
 def _verify_export(options: Any) -> dict[str, str]:
     verify_export_to_file(options, out())
     return tree_values(options, exclude=CHECKED)
 
 
-def _gate(options: Any) -> dict[str, str] | bool:
+def _gate(options: DataOptions) -> dict[str, str] | bool:
     """full_export's last step: export validation over the new manifest, then the verdict."""
-    verify_export_to_file(options, out())
-    return verdict(out()) and tree_values(options, exclude=CHECKED)
+    verify_export_to_file(options.selection, out())
+    return verdict(out(), options.uat_users) and tree_values(options, exclude=CHECKED)
 
 
 def _manifest(options: Any) -> dict[str, str]:
@@ -73,10 +91,16 @@ def _manifest(options: Any) -> dict[str, str]:
     return tree_values(options, exclude=UNLISTED)
 
 
+def uat_users_proofs() -> list[str]:
+    """The uat-users proof task, while uat-users runs (`uat_users.enabled`)."""
+    return ["verify:uat_users"] if settings().flag("uat_users.enabled") else []
+
+
 def task_verify() -> Iterator[dict[str, object]]:
     """Run every proof; exits non-zero with a table of proofs when one fails."""
     order = order_options(settings())
     chosen = selection_options(settings())
+    enabled = settings().flag("uat_users.enabled")
     yield {
         "name": "order",
         "doc": "Prove parents-before-children and deferred columns from the emitted scripts.",
@@ -96,12 +120,36 @@ def task_verify() -> Iterator[dict[str, object]]:
         "uptodate": [TreeUnchanged(chosen, exclude=CHECKED)],  # it re-hashes the whole tree
         "verbosity": 2,
     }
+    if enabled:
+        yield _verify_uat_users_task()
     yield {
         "name": "verdict",
         "doc": "Print every proof's status; fail when any proof failed.",
-        "actions": [(operator_action(verdict), [out()])],
-        "task_dep": ["verify:order", "verify:export"],
-        "uptodate": [False],  # reads three small files; a failed proof must fail every run
+        "actions": [(operator_action(verdict), [out(), enabled])],
+        "task_dep": ["verify:order", *uat_users_proofs(), "verify:export"],
+        "uptodate": [False],  # reads a few small files; a failed proof must fail every run
+        "verbosity": 2,
+    }
+
+
+def _verify_uat_users_task() -> dict[str, object]:
+    users = uat_users_stage_options(settings())
+    inventory = users.uat_users.uat_inventory
+    return {
+        "name": "uat_users",
+        "doc": "Prove from the emitted INSERTs and the UPDATE script that every user id is an "
+        "approved UAT id or NULL.",
+        "actions": [(operator_action(_verify_uat_users), [users])],
+        "file_dep": [
+            artifact("model"),
+            artifact("uat:transformation-map.json"),
+            artifact("uat:02_apply_user_remap.sql"),
+            *([inventory] if Path(inventory).is_file() else []),
+        ],
+        "targets": [artifact(UAT_VERIFICATION)],
+        "task_dep": ["load_script", "sweep", "uat_users"],
+        # Every script it reads; a changed snapshot re-renders its table's script.
+        "uptodate": [TreeUnchanged(users, "DynamicData")],
         "verbosity": 2,
     }
 
@@ -111,22 +159,25 @@ def task_manifest() -> dict[str, object]:
     options = manifest_options(settings())
     return {
         "actions": [(operator_action(_manifest), [options])],
-        "task_dep": [*PRODUCERS, "sweep", "verify:order"],
+        "task_dep": [*PRODUCERS, "sweep", "verify:order", *uat_users_proofs()],
         "targets": [artifact("manifest")],
         "uptodate": [TreeUnchanged(options, exclude=UNLISTED)],
         "verbosity": 2,
     }
 
 
-STAGES = [*PRODUCERS, "dynamic_data", "sweep", "verify:order", "manifest"]
+def stages() -> list[str]:
+    """What full_export runs before its gate, in order; the proofs come before the manifest,
+    which lists their files."""
+    return [*PRODUCERS, "dynamic_data", "sweep", "verify:order", *uat_users_proofs(), "manifest"]
 
 
 def task_full_export() -> dict[str, object]:
     """Run every stage and every proof; fails with a table of proofs when one fails."""
-    chosen = selection_options(settings())
+    options = data_options(settings())
     return {
-        "actions": [(operator_action(_gate), [chosen])],
-        "task_dep": STAGES,
-        "uptodate": [TreeUnchanged(chosen, exclude=CHECKED)],
+        "actions": [(operator_action(_gate), [options])],
+        "task_dep": stages(),
+        "uptodate": [TreeUnchanged(options, exclude=CHECKED)],
         "verbosity": 2,
     }

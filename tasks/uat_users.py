@@ -6,12 +6,13 @@ from pathlib import Path
 
 from doit import create_after
 
+from osddl.errors import OsddlError
 from osddl.layout import path
 from osddl.model.store import read_model
 from osddl.options import uat_users_stage_options
 from osddl.stages.uat_users import catalog_options, uat_users_to_files, user_catalog
 from osddl.uat_users.artifacts import UAT_ARTIFACTS
-from tasks.common import artifact, operator_action, options_changed, out, selection, settings
+from tasks.common import artifact, checked, operator_action, options_changed, out, selection
 
 
 def user_columns() -> dict[str, tuple[str, ...]]:
@@ -20,8 +21,11 @@ def user_columns() -> dict[str, tuple[str, ...]]:
     model = Path(artifact("model"))
     if not model.is_file():
         return {}
-    options = catalog_options(uat_users_stage_options(settings()).uat_users)
-    catalog = user_catalog(read_model(model), options)
+    options = catalog_options(checked(uat_users_stage_options).uat_users)
+    try:
+        catalog = user_catalog(read_model(model), options)
+    except OsddlError:
+        return {}  # the uat_users task reports it, and the run stops there
     return {
         table.casefold(): tuple(c.column for c in columns)
         for table, columns in catalog.by_table().items()
@@ -31,7 +35,7 @@ def user_columns() -> dict[str, tuple[str, ...]]:
 @create_after(executed="extract_model")
 def task_uat_users() -> dict[str, object]:
     """Map every QA user id to an approved UAT user → out/uat-users/ (off: uat_users.enabled)."""
-    options = uat_users_stage_options(settings())
+    options = checked(uat_users_stage_options)
     uat = options.uat_users
     if not uat.enabled:
         return {"actions": None, "doc": "uat-users is off (uat_users.enabled = false)"}

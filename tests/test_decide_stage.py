@@ -14,13 +14,13 @@ import sqlglot
 from sqlglot import exp
 
 from fixtures.demo import build_demo
-from osddl.config import load_settings
 from osddl.options import decide_options, extract_options, profile_stage_options
 from osddl.policy.contract import DecidedColumn, DecisionsDocument, Setting
 from osddl.policy.store import read_decisions
 from osddl.stages.decide import decide_to_files
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
+from tests.project_settings import env_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = "Sales::Customer.Email,Catalog::Product.Sku"
@@ -30,7 +30,7 @@ CANDIDATES = "Sales::Customer.Email,Catalog::Product.Sku"
 def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("decide")
     build_demo(folder)
-    settings = load_settings(None, environ=env(folder))
+    settings = env_settings(env(folder))
     extract_to_file(extract_options(settings), folder / "out/model.json")
     profile_to_files(
         profile_stage_options(settings),
@@ -54,7 +54,7 @@ def env(folder: Path, **extra: str) -> dict[str, str]:
 def run_decide(
     folder: Path, target: Path, mode: str | None = None, **extra: str
 ) -> DecisionsDocument:
-    settings = load_settings(None, environ=env(folder, **extra))
+    settings = env_settings(env(folder, **extra))
     decide_to_files(
         decide_options(settings, mode),
         folder / "out/model.json",

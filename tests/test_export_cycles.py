@@ -28,11 +28,12 @@ from fixtures.outsystems import (
     system_module,
     write_outsystems,
 )
-from osddl.config import Settings, load_settings
+from osddl.config import Settings
 from osddl.errors import InputError
 from osddl.export.load_order import LoadOrderDocument, read_load_order
 from osddl.model.store import read_model
 from osddl.options import (
+    RenderTable,
     data_options,
     decide_options,
     extract_options,
@@ -56,6 +57,7 @@ from osddl.stages.snapshot import snapshot_one
 from osddl.stages.ssdt import emit_ssdt
 from osddl.stages.static_data import snapshot_static_entities
 from tests.dynamic_loader import LoadError, LoadResult, load_dynamic, snapshot_rows
+from tests.project_settings import env_settings
 
 # ---- running the export -------------------------------------------------------------------------
 
@@ -68,9 +70,8 @@ def build(
     engine = sqlite_engine(source, schemas=schemas)
     write_outsystems(engine, [system_module(), *modules])
     engine.dispose()
-    config = load_settings(
-        None,
-        environ={
+    config = env_settings(
+        {
             "OSDDL_SOURCE_URL": f"sqlite:///{source}",
             "OSDDL_CACHE_DIR": str(folder / "cache"),
             **env,
@@ -96,7 +97,7 @@ def export_data(config: Settings, out: Path) -> list[str]:
     tables = [table_id(e) for _, e in selection.exported]
     for table in tables:
         snapshot_one(snapshot_options(config), model, table, out)
-        render_dynamic(render_options(config), model, table, out)
+        render_dynamic(RenderTable(render_options(config), ()), model, table, out)  # uat-users off
     write_load_script(data_options(config), model, out)
     return tables
 

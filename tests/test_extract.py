@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from fixtures.demo import build_demo, build_demo_into
-from osddl.config import Settings, load_settings
+from osddl.config import Settings
 from osddl.errors import InputError, SourceError
 from osddl.model.finish import ModelOptions
 from osddl.model.store import model_to_bytes, schema_errors
@@ -23,6 +23,7 @@ from osddl.options import extract_options
 from osddl.source.engine import StatementCounter, create_source_engine
 from osddl.source.extract import extract_model
 from osddl.stages.extract_model import build_model
+from tests.project_settings import env_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests/golden/demo.model.json"
@@ -36,9 +37,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def demo_settings(demo: Path, **env: str) -> Settings:
-    return load_settings(
-        None, environ={"OSDDL_SOURCE_URL": f"sqlite:///{demo / 'qa.sqlite'}", **env}
-    )
+    return env_settings({"OSDDL_SOURCE_URL": f"sqlite:///{demo / 'qa.sqlite'}", **env})
 
 
 def extract_demo(demo: Path, **env: str) -> bytes:
@@ -62,7 +61,7 @@ def test_postgres_extracts_the_same_model(demo_dir: Path, postgres_url: str) -> 
     engine = sa.create_engine(postgres_url)
     build_demo_into(engine)
     engine.dispose()
-    settings = load_settings(None, environ={"OSDDL_SOURCE_URL": postgres_url})
+    settings = env_settings({"OSDDL_SOURCE_URL": postgres_url})
     on_postgres = build_model(extract_options(settings))[0]
     on_sqlite = build_model(extract_options(demo_settings(demo_dir)))[0]
     assert on_postgres.source.engine == "postgresql"
@@ -79,7 +78,7 @@ def test_extraction_works_with_a_select_only_role(
     engine.dispose()
     db_name = sa.engine.make_url(postgres_url).database
     reader_url = create_readonly_role(postgres_admin_url, str(db_name), f"reader_{db_name}")
-    settings = load_settings(None, environ={"OSDDL_SOURCE_URL": reader_url})
+    settings = env_settings({"OSDDL_SOURCE_URL": reader_url})
     model = build_model(extract_options(settings))[0]
     assert {m.name for m in model.modules} >= {"Sales", "Users"}
 
@@ -114,9 +113,7 @@ def test_missing_entity_table_is_one_clear_message(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute('CREATE TABLE "ossys_Espace" ("Id" INTEGER PRIMARY KEY, "Name" TEXT)')
     with pytest.raises(SourceError) as error:
-        build_model(
-            extract_options(load_settings(None, environ={"OSDDL_SOURCE_URL": f"sqlite:///{path}"}))
-        )
+        build_model(extract_options(env_settings({"OSDDL_SOURCE_URL": f"sqlite:///{path}"})))
     assert str(error.value) == (
         f"sqlite:///{path}: table ossys_Entity not found; is this an OutSystems platform "
         "database (check source.url), and may this principal see it (SELECT, VIEW DEFINITION)?"
@@ -154,9 +151,7 @@ def test_two_entities_emitting_the_same_table_is_an_error(demo_dir: Path) -> Non
 
 def test_unreachable_database_redacts_the_password() -> None:
     url = "postgresql+psycopg://reader:s3cr3t-pw@127.0.0.1:1/QA"
-    settings = load_settings(
-        None, environ={"OSDDL_SOURCE_URL": url, "OSDDL_SOURCE_CONNECT_TIMEOUT_SECONDS": "2"}
-    )
+    settings = env_settings({"OSDDL_SOURCE_URL": url, "OSDDL_SOURCE_CONNECT_TIMEOUT_SECONDS": "2"})
     with pytest.raises(SourceError) as error:
         build_model(extract_options(settings))
     message = str(error.value)

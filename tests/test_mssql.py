@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from osddl.config import load_settings
 from osddl.model.store import model_to_bytes, schema_errors
 from osddl.options import extract_options
 from osddl.source.engine import StatementCounter, create_source_engine
 from osddl.stages.extract_model import build_model
+from tests.project_settings import env_settings
 
 MSSQL_URL = os.environ.get("OSDDL_TEST_MSSQL_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_sql_server_extraction_validates_and_is_deterministic() -> None:
-    options = extract_options(load_settings(None, environ={"OSDDL_SOURCE_URL": MSSQL_URL}))
+    options = extract_options(env_settings({"OSDDL_SOURCE_URL": MSSQL_URL}))
     first, _ = build_model(options)
     second, _ = build_model(options)
     produced = model_to_bytes(first)

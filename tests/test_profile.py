@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures.demo import build_demo
-from osddl.config import load_settings
 from osddl.errors import SourceError
 from osddl.model.store import read_model
 from osddl.options import extract_options
@@ -22,6 +21,7 @@ from osddl.profile.store import read_profile, write_profile
 from osddl.source.engine import create_source_engine
 from osddl.stages.extract_model import extract_to_file
 from tests.profile_models import create_tables, parent_child_model
+from tests.project_settings import env_settings
 
 small = st.none() | st.integers(min_value=0, max_value=3)
 children_rows = st.lists(st.tuples(small, small, small), max_size=25)
@@ -97,9 +97,8 @@ def test_postgres_evidence_equals_python(
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     build_demo(folder)
-    settings = load_settings(
-        None,
-        environ={
+    settings = env_settings(
+        {
             "OSDDL_SOURCE_URL": f"sqlite:///{folder / 'qa.sqlite'}",
             "OSDDL_CACHE_DIR": str(folder / "cache"),
         },

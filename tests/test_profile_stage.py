@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from fixtures.demo import build_demo
-from osddl.config import Settings, load_settings
+from osddl.config import Settings
 from osddl.options import data_options, extract_options, profile_stage_options
 from osddl.profile.store import read_profile
 from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 from osddl.stages.sweep import sweep
+from tests.project_settings import env_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,9 +81,8 @@ def test_refresh_forces_a_rerun(workdir: Path) -> None:
 
 
 def stage_settings(workdir: Path, **env: str) -> Settings:
-    return load_settings(
-        None,
-        environ={
+    return env_settings(
+        {
             "OSDDL_SOURCE_URL": f"sqlite:///{workdir / 'qa.sqlite'}",
             "OSDDL_CACHE_DIR": str(workdir / "cache"),
             **env,
@@ -164,8 +164,8 @@ def test_postgres_source_is_probed_reused_and_reprofiled(
     engine = sa.create_engine(postgres_url)
     build_demo_into(engine)
     engine.dispose()
-    settings = load_settings(
-        None, environ={"OSDDL_SOURCE_URL": postgres_url, "OSDDL_CACHE_DIR": str(tmp_path / "cache")}
+    settings = env_settings(
+        {"OSDDL_SOURCE_URL": postgres_url, "OSDDL_CACHE_DIR": str(tmp_path / "cache")}
     )
     out = tmp_path / "out"
 

@@ -19,7 +19,6 @@ from sqlglot import exp
 
 from fixtures.demo import build_demo
 from osddl.compare.ddl import read_ddl
-from osddl.config import load_settings
 from osddl.options import (
     decide_options,
     extract_options,
@@ -33,6 +32,7 @@ from osddl.stages.extract_model import extract_to_file
 from osddl.stages.profile import profile_to_files
 from osddl.stages.ssdt import emit_ssdt, render_tree
 from osddl.stages.static_data import snapshot_static_entities
+from tests.project_settings import env_settings
 from tests.ssdt_rehearsal import apply_seed, metadata_from_shapes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +61,7 @@ def environment(folder: Path, **extra: str) -> dict[str, str]:
 
 
 def pipeline(folder: Path, out: Path, **extra: str) -> None:
-    config = load_settings(None, environ=environment(folder, **extra))
+    config = env_settings(environment(folder, **extra))
     extract_to_file(extract_options(config), out / "model.json")
     profile_to_files(
         profile_stage_options(config),
@@ -305,7 +305,7 @@ def test_awkward_names_emit_valid_tsql(names: list[str]) -> None:
         )
     model = replace(model, modules=[replace(module, name=names[0], entities=entities)])
     decisions = decisions_document(decide(model, [], PolicyOptions(mode="aggressive")), {})
-    config = load_settings(None, environ={})
+    config = env_settings({})
     options = ssdt_stage_options(config)
     for name, text in render_tree(options, model, decisions, Path("/nonexistent")).items():
         if name.endswith(".sql") and name != "Script.PostDeployment.sql":

@@ -22,7 +22,11 @@ from tests.doit_runs import ROOT, doit
 # Keys that only move paths: doit sees them through file deps and targets of new names.
 PATH_KEYS = {"output.dir"}
 # A perturbation that must change what the task reads, where the generic one would not.
-SPECIAL: dict[str, Any] = {"model.modules": ["Users"]}
+SPECIAL: dict[str, Any] = {
+    "model.modules": ["Users"],
+    "uat_users.fallback": "single:1",
+    "uat_users.match": ["email"],
+}
 
 
 class RecordingSettings(Settings):

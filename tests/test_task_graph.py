@@ -76,7 +76,7 @@ class ColdRuns:
         key: Frozen = tuple(sorted(values.items()))
         if key not in self.runs:
             project = self.folders.mktemp("cold")
-            for database in self.database.glob("*.sqlite"):
+            for database in (*self.database.glob("*.sqlite"), *self.database.glob("*.csv")):
                 (project / database.name).write_bytes(database.read_bytes())
             result = full_export(project, values)
             self.runs[key] = Run(project, result, tree(project / "out"))

@@ -54,7 +54,10 @@ def test_correct_output_passes_every_rule(tmp_path: Path, kind: IdKind) -> None:
     analysis = analysed(tmp_path, kind)
     document = result(analysis, value_rows(analysis, kind))
     assert document["status"] == "pass", document
-    assert {r["status"] for r in document["rules"]} == {"pass"}
+    statuses = {r["rule"]: r["status"] for r in document["rules"]}
+    # `inserts-read-back` belongs to the caller's reader (osddl.proofs.uat_users): no reader here.
+    assert statuses.pop("inserts-read-back") == "not-checked"
+    assert set(statuses.values()) == {"pass"}
 
 
 def _plant_orphan(rows: list[ValueRow]) -> list[ValueRow]:

@@ -6,6 +6,8 @@ It reads what an operator will run (`load.sql`, every included `*.dynamic.sql`,
 the child's, or the child column must be deferred: NULL in every INSERT, set later by
 `deferred_updates.sql`. A self-reference may only point at the same or an earlier row of its file.
 Data files are read one GO batch at a time, so memory stays flat whatever the table size.
+`include_path`, `batches`, `statements` and `table_of` are the script reader's parts that the
+uat-users verifier (`osddl.proofs.uat_users`) reads the same scripts with.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import sqlglot
 from sqlglot import exp
@@ -83,6 +85,12 @@ class _Scan:
     null_counts: dict[str, int] = field(default_factory=dict)
     seen_keys: dict[str, set[str | None]] = field(default_factory=dict)
     lookups: dict[tuple[str, tuple[str, ...]], dict[Key, bool]] = field(default_factory=dict)
+
+
+class Failures(Protocol):
+    """Where a reader reports what it cannot read (kind, file, detail)."""
+
+    def fail(self, kind: str, file: str, detail: str) -> None: ...
 
 
 class _Report:
@@ -153,14 +161,14 @@ def _read_load_script(dynamic_dir: Path, report: _Report) -> list[str]:
         if ON_ERROR_EXIT.match(text):
             exit_on_error = exit_on_error or not includes
         elif match := INCLUDE_LINE.match(text):
-            includes.append(_relative(match["quoted"] or match["plain"]))
+            includes.append(include_path(match["quoted"] or match["plain"]))
         else:
             report.fail("unexpected-line", LOAD_SCRIPT, f"line {number}: {text!r} is not a :r line")
     _check_load_shape(includes, exit_on_error, report)
     return includes
 
 
-def _relative(include: str) -> str:
+def include_path(include: str) -> str:
     """`.\\Core\\dbo.A.dynamic.sql` → `Core/dbo.A.dynamic.sql` (sqlcmd paths are Windows paths)."""
     parts = [p for p in include.replace("\\", "/").split("/") if p not in ("", ".")]
     return "/".join(parts)
@@ -208,7 +216,7 @@ def _check_inclusion(dynamic_dir: Path, includes: list[str], report: _Report) ->
 # ---- SQL batches -------------------------------------------------------------------------------
 
 
-def _batches(path: Path) -> Iterator[tuple[int, str]]:
+def batches(path: Path) -> Iterator[tuple[int, str]]:
     """(batch number, text) per GO-separated batch, read line by line."""
     lines: list[str] = []
     number = 1
@@ -235,7 +243,7 @@ def _quiet_sqlglot() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _statements(text: str, file: str, batch: int, report: _Report) -> list[exp.Expr]:
+def statements(text: str, file: str, batch: int, report: Failures) -> list[exp.Expr]:
     """The batch's statements; the empty-table guard and unparsable SQL yield none."""
     code = _without_comments(text)
     if not code.strip() or (GUARD_BATCH.match(code) and not DATA_STATEMENT.search(code)):
@@ -260,7 +268,7 @@ def _harmless(statement: exp.Expr) -> bool:
     return isinstance(statement, exp.Command) and statement.name.upper() in HARMLESS_COMMANDS
 
 
-def _table_of(node: exp.Expr) -> TableRef | None:
+def table_of(node: exp.Expr) -> TableRef | None:
     table = node.this if isinstance(node, exp.Schema) else node
     if not isinstance(table, exp.Table) or not table.db:
         return None
@@ -300,15 +308,15 @@ def _read_updates(dynamic_dir: Path, includes: list[str], report: _Report) -> li
             report.fail("missing-include", DEFERRED_SCRIPT, "deferred_updates.sql not found")
         return []
     updates: list[_Update] = []
-    for batch, text in _batches(path):
-        for statement in _statements(text, DEFERRED_SCRIPT, batch, report):
+    for batch, text in batches(path):
+        for statement in statements(text, DEFERRED_SCRIPT, batch, report):
             updates.extend(_update(statement, batch, report))
     report.check("deferred-updates", DEFERRED_SCRIPT, True, updates=len(updates))
     return updates
 
 
 def _update(statement: exp.Expr, batch: int, report: _Report) -> list[_Update]:
-    table = _table_of(statement.this) if isinstance(statement, exp.Update) else None
+    table = table_of(statement.this) if isinstance(statement, exp.Update) else None
     where = _where(statement.args.get("where")) if table is not None else None
     sets = [s for s in statement.expressions if _is_assignment(s)] if table else []
     if table is None or where is None or not sets or len(sets) != len(statement.expressions):
@@ -379,8 +387,8 @@ def _scan_data(
             continue
         _note_file(scans, include, position)
         statement = 0
-        for batch, text in _batches(path):
-            for node in _statements(text, include, batch, report):
+        for batch, text in batches(path):
+            for node in statements(text, include, batch, report):
                 statement += 1
                 _insert(node, (position, statement), include, batch, scans, watch, report)
     return scans
@@ -407,7 +415,7 @@ def _insert(
     watch: _Watch,
     report: _Report,
 ) -> None:
-    table = _table_of(node.this) if isinstance(node, exp.Insert) else None
+    table = table_of(node.this) if isinstance(node, exp.Insert) else None
     values = node.expression if isinstance(node, exp.Insert) else None
     if table is None or not isinstance(node.this, exp.Schema) or not isinstance(values, exp.Values):
         shown = node.sql(dialect=DIALECT)[:120]

@@ -1,4 +1,5 @@
-"""The proof tasks: the independent order verifier, export validation, and the verdict.
+"""The proof tasks: the independent order and uat-users verifiers, export validation, and the
+verdict.
 
 Each proof always writes its file and never stops the run by itself, so every proof is computed;
 `verdict` then fails (and with it `full_export` and `doit verify`) when any of them failed.
@@ -7,18 +8,29 @@ Each proof always writes its file and never stops the run by itself, so every pr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from osddl.errors import InputError
 from osddl.export.edges import export_edges
 from osddl.export.order import emitted_edges
 from osddl.io import read_json_file, write_json
 from osddl.layout import BY_KEY, path
+from osddl.model.contract import Model
 from osddl.model.store import read_model
-from osddl.options import OrderOptions
+from osddl.options import OrderOptions, UatUsersStageOptions
 from osddl.policy.store import read_decisions
 from osddl.proofs.export import verify_export, write_verification
 from osddl.proofs.order import verify_order
-from osddl.selection import SelectionOptions, preloaded, select
+from osddl.proofs.uat_users import UserTable, user_table, verify_uat_users
+from osddl.selection import SelectionOptions, preloaded, select, table_id
+from osddl.stages.uat_users import read_transformation_map, user_catalog
+from osddl.uat_users.catalog import Catalog
+from osddl.uat_users.discovery import scan_snapshots
+from osddl.uat_users.inventory import read_inventory
+
+UAT_VERIFICATION: Final = "uat:uat-users-verification.json"
+# The verdict's line while uat-users is off (spec 05: reported, not failed).
+UAT_USERS_OFF: Final = "uat-users: not applied (uat_users.enabled = false)"
 
 
 def verify_order_to_file(options: OrderOptions, out: Path) -> None:
@@ -45,26 +57,77 @@ def verify_export_to_file(options: SelectionOptions, out: Path) -> None:
     _report("verify:export", result["status"] == "pass", result["findings"])
 
 
+def user_tables(
+    model: Model, catalog: Catalog, selection: SelectionOptions, out: Path
+) -> list[UserTable]:
+    """The exported tables with catalogued columns, in model order, with their snapshots."""
+    columns = {table.casefold(): found for table, found in catalog.by_table().items()}
+    return [
+        user_table(e, columns[table_id(e).casefold()], out / path("snapshot", m, e))
+        for m, e in select(model, selection).exported
+        if table_id(e).casefold() in columns
+    ]
+
+
+def verify_uat_users_to_file(options: UatUsersStageOptions, out: Path) -> None:
+    """Read the user ids back from the emitted scripts of every table with catalogued columns,
+    pair them with the snapshots, and check them and the UPDATE script against the map."""
+    model = read_model(out / path("model"))
+    catalog = user_catalog(model, options.uat_users)
+    tmap = read_transformation_map(out)
+    uat_file = options.uat_users.uat_inventory
+    uat, _ = read_inventory(Path(uat_file), "uat", uat_file)
+    if uat is None:
+        raise InputError(f"verify:uat_users: {uat_file} does not read back; run doit uat_users")
+    tables = user_tables(model, catalog, options.selection, out)
+    expected = scan_snapshots(catalog, {t.table_id: t.snapshot for t in tables}, tmap.kind)
+    result = verify_uat_users(
+        out / "DynamicData",
+        tables,
+        (out / path("uat:02_apply_user_remap.sql")).read_text(encoding="utf-8"),
+        catalog,
+        tmap,
+        uat.users,
+        expected.columns,
+    )
+    write_json(out / path(UAT_VERIFICATION), result)
+    failed = [
+        {"kind": rule["rule"], "detail": sample}
+        for rule in result["rules"]
+        if rule["status"] == "fail"
+        for sample in rule["samples"] or [f"{rule['failures']} failures"]
+    ]
+    _report("verify:uat_users", result["status"] == "pass", failed)
+
+
 # Each proof: its layout key and the field that says pass.
 PROOFS: dict[str, tuple[str, str]] = {
     "topological order": ("order_proof", "verdict"),
     "order verification": ("order_verification", "verdict"),
+    "uat-users verification": (UAT_VERIFICATION, "status"),
     "export validation": ("export_validation", "status"),
 }
+# Proofs that exist only while uat-users runs.
+UAT_USERS_PROOFS = frozenset({"uat-users verification"})
 
 
-def verdict(out: Path) -> bool:
+def verdict(out: Path, uat_users: bool) -> bool:
     """A table of every proof (status, task, file); False (the task fails) when any proof is
-    missing or not `pass`."""
+    missing or not `pass`. With `uat_users` off, its proof is replaced by a line saying that user
+    ids were not remapped (spec 05), which fails nothing."""
     rows = []
     for name, (key, field) in PROOFS.items():
+        if name in UAT_USERS_PROOFS and not uat_users:
+            continue
         proof = out / path(key)
         document = read_json_file(proof) if proof.is_file() else {}
         rows.append((name, str(document.get(field, "missing")), BY_KEY[key].task, str(proof)))
-    width = max(len(r[0]) for r in rows)
-    print(f"verify: {'proof':<{width}}  status   task            file")
+    width, tasks = max(len(r[0]) for r in rows), max(len(r[2]) for r in rows)
+    print(f"verify: {'proof':<{width}}  status   {'task':<{tasks}}  file")
     for name, state, task, file in rows:
-        print(f"verify: {name:<{width}}  {state:<7}  {task:<14}  {file}")
+        print(f"verify: {name:<{width}}  {state:<7}  {task:<{tasks}}  {file}")
+    if not uat_users:
+        print(f"verify: {UAT_USERS_OFF}")
     failed = [r[0] for r in rows if r[1] != "pass"]
     if failed:
         print(

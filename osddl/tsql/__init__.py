@@ -551,7 +551,12 @@ def parse_literal(text: str, sql_type: SqlType) -> object:
     prove the scripts hold the exported values. Raises ValueError for anything that is not a literal
     this module would render for the type.
     """
-    node = _select_item(text)
+    return read_literal(_select_item(text), sql_type)
+
+
+def read_literal(node: exp.Expression, sql_type: SqlType) -> object:
+    """`parse_literal` for a node sqlglot has parsed already (a VALUES cell of a whole INSERT):
+    the same readers, without printing and parsing the text again."""
     if isinstance(node, exp.Null):
         return None
     return _READERS[_kind(sql_type)](node, sql_type)

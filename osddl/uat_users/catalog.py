@@ -123,15 +123,23 @@ def _names(module: Module, entity: Entity, attribute: Attribute) -> tuple[str, s
 
 
 def _resolve(model: Model, items: Sequence[str], setting: str) -> set[str]:
-    """Names in a setting → the logical names they denote; an unknown name is an InputError."""
+    """Names in a setting → the logical names they denote. A name in a module or table that this
+    run did not extract (a narrower `model.modules`) is skipped; any other unknown name is an
+    InputError."""
     known: dict[str, str] = {}
+    present: set[str] = set()
     for module, entity, attribute in _places(model):
         logical, physical = _names(module, entity, attribute)
         known[logical] = known[physical] = logical
+        present |= {module.name.casefold() + "::", physical.rsplit(".", 1)[0] + "."}
     shown = sorted(f"{m.name}::{e.name}.{a.name}" for m, e, a in _places(model))
     resolved: set[str] = set()
     for index, item in enumerate(items):
-        found = known.get(item.strip().casefold())
+        name = item.strip().casefold()
+        found = known.get(name)
+        owner = name.split("::")[0] + "::" if "::" in name else name.rsplit(".", 1)[0] + "."
+        if found is None and owner not in present:
+            continue  # its module or table is not part of this run
         if found is None:
             raise InputError(
                 f"{setting}[{index}]: {item!r} names no column of the model"

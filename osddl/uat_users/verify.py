@@ -29,6 +29,8 @@ ValueRow = tuple[str, str, object, object]  # (schema.table, column, original, e
 
 # Rule → what it proves; the order of the verification document.
 VERIFY_RULES: Final[dict[str, str]] = {
+    "inserts-read-back": "The INSERTs (and deferred UPDATEs) of every table with catalogued "
+    "columns are read back: each table once, every row paired by key with one snapshot row.",
     "catalogued-columns-only": "Every value read back belongs to a catalogued column.",
     "values-are-uat-ids": "Every emitted non-NULL value is a UAT user id.",
     "no-orphan-left": "No emitted value is an orphan id (a map source that is no target).",
@@ -224,9 +226,12 @@ def verify(
     tmap: TransformationMap,
     uat_ids: Collection[UserId],
     expected: Sequence[ColumnIds],
+    read: Outcome | None = None,
 ) -> dict[str, Any]:
-    """Every rule at once: the values, the script, and the cross-check; the document."""
+    """Every rule at once: the values, the script, and the cross-check; the document. `read`:
+    what the caller's reader could not read back (`inserts-read-back`), filled while `rows` is
+    consumed."""
     values = check_values(rows, catalog, tmap, uat_ids, expected)
     script = check_script(script_text, catalog.columns, tmap, uat_ids)
     both = values.outcome.merge(script.outcome).merge(cross_check(values, script, expected))
-    return verification_document(tmap, both)
+    return verification_document(tmap, both.merge(read) if read is not None else both)
