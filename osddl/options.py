@@ -263,6 +263,16 @@ def data_options(settings: Settings) -> DataOptions:
     )
 
 
+def catalog_options(settings: Settings) -> UatUsersOptions:
+    """Only what decides the user-reference catalog: the tasks that follow the catalog (the
+    DynamicData renders) read and fingerprint these three keys, nothing else."""
+    return UatUsersOptions(
+        enabled=settings.flag("uat_users.enabled"),
+        include_columns=tuple(settings.items("uat_users.include_columns")),
+        exclude_columns=tuple(settings.items("uat_users.exclude_columns")),
+    )
+
+
 def uat_users_options(settings: Settings) -> UatUsersOptions:
     return options_from_settings(settings)
 

@@ -111,17 +111,18 @@ def task_verify() -> Iterator[dict[str, object]]:
         "uptodate": [TreeUnchanged(order, "DynamicData")],  # every script it reads
         "verbosity": 2,
     }
+    if enabled:
+        yield _verify_uat_users_task()
     yield {
         "name": "export",
         "doc": "Re-hash every artifact of the manifest; completeness against the model.",
         "actions": [(operator_action(_verify_export), [chosen])],
-        "task_dep": ["sweep"],
+        # After the proofs: it re-hashes their files too.
+        "task_dep": ["sweep", "verify:order", *uat_users_proofs()],
         "targets": [artifact("export_validation")],
         "uptodate": [TreeUnchanged(chosen, exclude=CHECKED)],  # it re-hashes the whole tree
         "verbosity": 2,
     }
-    if enabled:
-        yield _verify_uat_users_task()
     yield {
         "name": "verdict",
         "doc": "Print every proof's status; fail when any proof failed.",

@@ -9,8 +9,8 @@ from doit import create_after
 from osddl.errors import OsddlError
 from osddl.layout import path
 from osddl.model.store import read_model
-from osddl.options import uat_users_stage_options
-from osddl.stages.uat_users import catalog_options, uat_users_to_files, user_catalog
+from osddl.options import catalog_options, uat_users_stage_options
+from osddl.stages.uat_users import uat_users_to_files, user_catalog
 from osddl.uat_users.artifacts import UAT_ARTIFACTS
 from tasks.common import artifact, checked, operator_action, options_changed, out, selection
 
@@ -21,7 +21,7 @@ def user_columns() -> dict[str, tuple[str, ...]]:
     model = Path(artifact("model"))
     if not model.is_file():
         return {}
-    options = catalog_options(checked(uat_users_stage_options).uat_users)
+    options = checked(catalog_options)
     try:
         catalog = user_catalog(read_model(model), options)
     except OsddlError:

@@ -26,6 +26,7 @@ SPECIAL: dict[str, Any] = {
     "model.modules": ["Users"],
     "uat_users.fallback": "single:1",
     "uat_users.match": ["email"],
+    "uat_users.exclude_columns": ["Sales::Order.AssignedTo"],  # a catalogued column
 }
 
 

@@ -218,7 +218,7 @@ def test_round_robin_assigns_in_id_order() -> None:
     [
         ((1, 90), "OrphanMismatch", "map-source-kept", "error"),
         ((9, 90), "OrphanMismatch", "map-source-unreferenced", "warning"),
-        ((404, 90), "SourceNotInQA", "map-source-not-in-qa", "error"),
+        ((404, 90), "SourceNotInQA", "map-source-not-in-qa", "warning"),
     ],
 )
 def test_map_rows_that_resolve_no_orphan(
@@ -240,8 +240,9 @@ def test_mapping_for_a_non_orphan_message() -> None:
 def test_source_not_in_qa_message() -> None:
     result = run([2], rows=[(404, 90), (2, 90)])
     assert [f.text() for f in result.findings] == [
-        "m.csv:2: SourceUserId '404' is not in the QA inventory, nor an id the data references; "
-        "correct the id (copy it from the QA inventory), or delete the row"
+        "m.csv:2: SourceUserId '404' is not in the QA inventory, nor an id the exported data "
+        "references: the row is ignored; correct the id (copy it from the QA inventory), or "
+        "delete the row; a row for a table outside this run's selection is harmless"
     ]
 
 

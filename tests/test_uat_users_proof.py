@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +31,10 @@ from osddl.proofs.uat_users import Column, UserTable, value_rows, verify_uat_use
 from osddl.selection import SelectionOptions
 from osddl.stages.uat_users import read_transformation_map, user_catalog
 from osddl.stages.verify import UAT_USERS_OFF, user_tables
-from osddl.tsql import normalise, qualified
+from osddl.tsql import normalise, qualified, quote
 from osddl.uat_users.catalog import Catalog, CatalogColumn
 from osddl.uat_users.discovery import column_ids
-from osddl.uat_users.ids import UserId, canonical
+from osddl.uat_users.ids import IdKind, UserId, canonical
 from osddl.uat_users.inventory import read_inventory
 from osddl.uat_users.outcome import Outcome
 from osddl.uat_users.remap_check import check_script
@@ -46,12 +47,17 @@ from tests.doit_runs import copy_project, doit, executed, tail
 # ---- the reader on hand-made scripts ----------------------------------------------------------
 
 INT = parse_sql_type("int")
+Row = tuple[object, ...]
 THING = "dbo.OSUSR_X_THING"
 # The snapshot: Id, CreatedBy, UpdatedBy (QA ids; 7 and 8 are orphans, 1 is kept).
-SNAPSHOT = {"ID": [1, 2, 3, 4], "CREATEDBY": [7, 8, None, 1], "UPDATEDBY": [None, 7, 8, None]}
+SNAPSHOT: dict[str, list[int | None]] = {
+    "ID": [1, 2, 3, 4],
+    "CREATEDBY": [7, 8, None, 1],
+    "UPDATEDBY": [None, 7, 8, None],
+}
 MAP = {7: 5007, 8: 5008}
 # What the INSERTs hold: (Id, Name, CreatedBy, UpdatedBy), the names with a comma and a quote.
-EMITTED = [
+EMITTED: list[Row] = [
     (1, "N'a, b'", "5007", "NULL"),
     (2, "N'O''Brien'", "5008", "5007"),
     (3, "N'c'", "NULL", "5008"),
@@ -68,8 +74,6 @@ EXPECTED: list[ValueRow] = [
 LOAD = ":on error exit\n:r .\\M\\dbo.Thing.dynamic.sql\n:r .\\deferred_updates.sql\n"
 LOAD_SINGLE = ":on error exit\n:r .\\all.dynamic.sql\n:r .\\deferred_updates.sql\n"
 DEFERRED_HEAD = "-- deferred\nSET NOCOUNT ON;\nGO\n"
-
-Row = tuple[object, ...]
 
 
 def thing(snapshot: Path) -> UserTable:
@@ -142,7 +146,10 @@ READABLE: dict[str, Callable[[], dict[str, str]]] = {
 # name → (the scripts, what the `inserts-read-back` samples must say).
 UNREADABLE: dict[str, tuple[Callable[[], dict[str, str]], str]] = {
     "a row dropped": (lambda: files(EMITTED[:2] + EMITTED[3:]), "key (3,) is not inserted"),
-    "a row inserted twice": (lambda: files([*EMITTED, EMITTED[1]]), "key (2,) is inserted twice"),
+    "a row inserted twice": (
+        lambda: files([*EMITTED, EMITTED[1]]),
+        "key (2,) is inserted, but the snapshot has no such row (or it is inserted twice)",
+    ),
     "a key the snapshot lacks": (
         lambda: files([*EMITTED, (9, "N'z'", "5007", "NULL")]),
         "key (9,) is inserted, but the snapshot has no such row",
@@ -164,10 +171,9 @@ UNREADABLE: dict[str, tuple[Callable[[], dict[str, str]], str]] = {
         "unparsable-batch",
     ),
     "an INSERT into another table in the part": (
-        lambda: files(extra=part(THING, "[dbo].[Thing]", []).replace("SET IDENTITY", "--")
-                      + "INSERT INTO [dbo].[Other] ([Id]) VALUES (1);\nGO\n"),
-        "an INSERT into dbo.Other in the part of",
-    ),  # fmt: skip
+        lambda: files(extra="INSERT INTO [dbo].[Other] ([Id]) VALUES (1);\nGO\n"),
+        f"an INSERT into dbo.Other in the part of {THING}",
+    ),
     "a deferred UPDATE of a row never inserted": (
         lambda: files(deferred="UPDATE [dbo].[Thing] SET [CreatedBy] = 5007 WHERE [Id] = 9;\n"),
         "[dbo].[thing]: no INSERT row has key (9,)",
@@ -179,16 +185,21 @@ UNREADABLE: dict[str, tuple[Callable[[], dict[str, str]], str]] = {
 }
 
 
-def written(folder: Path, scripts: dict[str, str]) -> Path:
+def scripts_in(folder: Path, scripts: dict[str, str]) -> Path:
     dynamic = folder / "DynamicData"
     for name, text in scripts.items():
         (dynamic / name).parent.mkdir(parents=True, exist_ok=True)
         (dynamic / name).write_text(text, encoding="utf-8")
+    return dynamic
+
+
+def written(folder: Path, scripts: dict[str, str]) -> Path:
+    """The scripts under folder/DynamicData and SNAPSHOT as folder/thing.parquet."""
     pq.write_table(
         pa.table({name: pa.array(values, pa.int32()) for name, values in SNAPSHOT.items()}),
         folder / "thing.parquet",
     )
-    return dynamic
+    return scripts_in(folder, scripts)
 
 
 def read_back(folder: Path, scripts: dict[str, str]) -> tuple[list[ValueRow], Outcome]:
@@ -204,10 +215,7 @@ def test_the_reader_gives_every_catalogued_value_paired_with_its_snapshot_row(
 ) -> None:
     rows, read = read_back(tmp_path, READABLE[case]())
     assert read.passed, read.samples
-    key = {column: index for index, column in enumerate(["CREATEDBY", "UPDATEDBY"])}
-    assert sorted(rows, key=lambda r: (SNAPSHOT["CREATEDBY"].index(r[2]) if False else 0)) == rows
-    assert sorted(rows, key=lambda r: key[r[1]]) == sorted(EXPECTED, key=lambda r: key[r[1]])
-    assert sorted(map(repr, rows)) == sorted(map(repr, EXPECTED))
+    assert Counter(rows) == Counter(EXPECTED)
 
 
 @pytest.mark.parametrize("case", sorted(UNREADABLE))
@@ -219,6 +227,38 @@ def test_what_the_reader_cannot_read_back_fails_inserts_read_back(
     assert not read.passed
     samples = read.samples["inserts-read-back"]
     assert any(said in sample for sample in samples), samples
+
+
+GUID = "0C5E7A52-3F0E-4C1B-9D7E-5A1E0DE5E700"
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "stored", "literal", "emitted"),
+    [
+        ("uniqueidentifier", GUID.lower(), f"'{GUID}'", GUID),  # SQLite keeps GUIDs lower case
+        ("nvarchar(50)", "u00007", "N'u00007'", "u00007"),
+    ],
+    ids=["guid", "text"],
+)
+def test_guid_and_text_ids_are_read_back(
+    tmp_path: Path, sql_type: str, stored: str, literal: str, emitted: str
+) -> None:
+    created = Column("CREATEDBY", "CreatedBy", parse_sql_type(sql_type))
+    table = UserTable(THING, "dbo", "Thing", tmp_path / "thing.parquet",
+                      keys=(Column("ID", "Id", INT),), columns=(created,))  # fmt: skip
+    pq.write_table(pa.table({"ID": [1, 2], "CREATEDBY": [stored, None]}), table.snapshot)
+    insert = f"INSERT INTO [dbo].[Thing] ([Id], [CreatedBy])\nVALUES\n    (1, {literal}),\n"
+    scripts = {
+        "load.sql": LOAD,
+        "M/dbo.Thing.dynamic.sql": part(THING, "[dbo].[Thing]", [])
+        + insert
+        + "    (2, NULL);\nGO\n",
+        "deferred_updates.sql": DEFERRED_HEAD,
+    }
+    read = Outcome()
+    rows = list(value_rows(scripts_in(tmp_path, scripts), [table], read))
+    assert read.passed, read.samples
+    assert rows == [(THING, "CREATEDBY", stored, emitted), (THING, "CREATEDBY", None, None)]
 
 
 def hand_made_catalog() -> Catalog:
@@ -254,9 +294,12 @@ def test_the_proof_on_hand_made_scripts(
     catalog, tmap = hand_made_catalog(), hand_made_map()
     dynamic = written(tmp_path, scripts())
     expected = [
-        column_ids(column, [(7, 1), (8, 1), (1, 1)], 4, 1 if column.column == "CREATEDBY" else 2)
-        if column.column == "CREATEDBY"
-        else column_ids(column, [(7, 1), (8, 1)], 4, 2)
+        column_ids(
+            column,
+            Counter(v for v in SNAPSHOT[column.column] if v is not None).items(),
+            len(SNAPSHOT[column.column]),
+            SNAPSHOT[column.column].count(None),
+        )
         for column in catalog.columns
     ]
     document = verify_uat_users(
@@ -267,3 +310,306 @@ def test_the_proof_on_hand_made_scripts(
     assert {rule for rule, status in statuses.items() if status == "fail"} == failed
     assert document["status"] == ("fail" if failed else "pass")
     assert "not-checked" not in statuses.values()
+
+
+# ---- the demo end to end ------------------------------------------------------------------------
+
+VERIFICATION = path("uat:uat-users-verification.json")
+TAG = "DynamicData/Catalog/dbo.Tag.dynamic.sql"  # Id, Name, CreatedBy, CreatedOn, UpdatedBy, ...
+REMAP = path("uat:02_apply_user_remap.sql")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo after `doit full_export` with the demo's uat-users settings."""
+    work = tmp_path_factory.mktemp("uat-proof")
+    build_demo(work)
+    result = doit(work, "full_export")
+    assert result.returncode == 0, tail(result)
+    assert "verify:uat_users: pass" in result.stdout, tail(result)
+    assert re.search(r"^verify: uat-users verification +pass ", result.stdout, re.M), tail(result)
+    return work
+
+
+def transformation(out: Path) -> TransformationMap:
+    return read_transformation_map(out)
+
+
+def _edit_tag_row(
+    out: Path, pick: Callable[[list[str]], bool], new: Callable[[list[str]], Row]
+) -> None:
+    """Rewrite (or, when `new` gives (), drop) the first dbo.Tag row `pick` accepts; Tag's text
+    values hold no `, ` so a row splits into its six cells."""
+    file = out / TAG
+    lines = file.read_text(encoding="utf-8").split("\n")
+    for index, line in enumerate(lines):
+        found = re.fullmatch(r"    \((.*)\)(,?)", line)  # not the batch's last row (`);`)
+        cells = found[1].split(", ") if found else []
+        if found and len(cells) == 6 and pick(cells):
+            changed = new(cells)
+            if changed:
+                lines[index] = "    (" + ", ".join(map(str, changed)) + ")" + found[2]
+            else:
+                del lines[index]
+            file.write_text("\n".join(lines), encoding="utf-8")
+            return
+    raise AssertionError("no dbo.Tag row to tamper with")
+
+
+def plant_orphan(out: Path) -> set[str]:
+    tmap = transformation(out)
+    orphan = next(e.source for e in tmap.entries if e.source not in tmap.targets)
+    _edit_tag_row(out, lambda c: c[2] != "NULL", lambda c: (*c[:2], orphan, *c[3:]))
+    return {"no-orphan-left", "mapped-values"}
+
+
+def foreign_target(out: Path) -> set[str]:
+    _edit_tag_row(out, lambda c: c[2] != "NULL", lambda c: (*c[:2], 999_999, *c[3:]))
+    return {"values-are-uat-ids", "mapped-values"}
+
+
+def null_becomes_value(out: Path) -> set[str]:
+    target = transformation(out).entries[0].target
+    _edit_tag_row(out, lambda c: c[4] == "NULL", lambda c: (*c[:4], target, c[5]))
+    return {"nulls-preserved", "mapped-values"}
+
+
+def drop_row(out: Path) -> set[str]:
+    _edit_tag_row(out, lambda c: c[0] == "5", lambda c: ())
+    return {"inserts-read-back", "row-counts"}
+
+
+def script_gains_a_non_orphan(out: Path) -> set[str]:
+    tmap = transformation(out)
+    file = out / REMAP
+    text = file.read_text(encoding="utf-8")
+    head = "INSERT INTO #osddl_uat_user_map ([Source], [Target]) VALUES\n"
+    assert head in text
+    row = f"    ({tmap.kept[0]}, {tmap.entries[0].target}),\n"
+    file.write_text(text.replace(head, head + row, 1), encoding="utf-8")
+    return {"script-sources-are-orphans"}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [plant_orphan, foreign_target, null_becomes_value, drop_row, script_gains_a_non_orphan],
+    ids=lambda f: f.__name__,
+)
+def test_verify_fails_on_each_planted_defect(
+    exported: Path, tmp_path: Path, tamper: Callable[[Path], set[str]]
+) -> None:
+    work = copy_project(exported, tmp_path / "w")
+    rules = tamper(work / "out")
+    result = doit(work, "verify")
+    assert result.returncode != 0
+    assert "verify:uat_users: FAIL" in result.stdout, tail(result)
+    assert re.search(r"^verify: uat-users verification +fail ", result.stdout, re.M)
+    document = json.loads((work / "out" / VERIFICATION).read_text(encoding="utf-8"))
+    failed = {r["rule"] for r in document["rules"] if r["status"] == "fail"}
+    assert document["status"] == "fail" and rules <= failed, failed
+
+
+def test_verify_passes_on_the_untouched_export(exported: Path, tmp_path: Path) -> None:
+    work = copy_project(exported, tmp_path / "w")
+    (work / "out" / VERIFICATION).unlink()  # the proof must be computed again, and pass
+    result = doit(work, "verify")
+    assert result.returncode == 0, tail(result)
+    assert "verify:uat_users" in executed(result)
+    document = json.loads((work / "out" / VERIFICATION).read_text(encoding="utf-8"))
+    assert document["status"] == "pass"
+    assert {r["status"] for r in document["rules"]} == {"pass"}
+
+
+def test_switched_off_the_verdict_says_ids_were_not_remapped(
+    exported: Path, tmp_path: Path
+) -> None:
+    work = copy_project(exported, tmp_path / "w")
+    result = doit(work, "full_export", OSDDL_UAT_USERS_ENABLED="0")
+    assert result.returncode == 0, tail(result)
+    assert f"verify: {UAT_USERS_OFF}" in result.stdout
+    assert "verify:uat_users" not in executed(result)
+    assert not (work / "out" / VERIFICATION).exists()  # swept with the rest of out/uat-users
+    again = doit(work, "verify", OSDDL_UAT_USERS_ENABLED="0")
+    assert again.returncode == 0 and f"verify: {UAT_USERS_OFF}" in again.stdout, tail(again)
+
+
+# ---- the UPDATE script's effect -----------------------------------------------------------------
+
+MSSQL_URL = os.environ.get("OSDDL_TEST_MSSQL_URL", "")
+MAP_TABLE = "osddl_uat_user_map"
+Cell = tuple[str, str]  # (schema.table, physical column)
+
+
+@dataclass(frozen=True)
+class Remap:
+    """What the UPDATE path needs, read from a finished export: the tables with catalogued
+    columns, the pairs of `02_apply_user_remap.sql` (parsed back), and the pre-transformed values
+    read back from the INSERTs (per column, in key order), with the rows they changed."""
+
+    kind: IdKind
+    tables: list[UserTable]
+    pairs: dict[UserId, UserId]
+    emitted: dict[Cell, list[object]]
+    changed: dict[Cell, int]
+
+
+def remap(project: Path) -> Remap:
+    out = project / "out"
+    model = read_model(out / path("model"))
+    catalog = user_catalog(model, options_from_settings(uat_users_settings("int", project)))
+    tmap = read_transformation_map(out)
+    uat, _ = read_inventory(project / "uat_users.csv", "uat")
+    assert uat is not None
+    script = check_script((out / REMAP).read_text("utf-8"), catalog.columns, tmap, uat.users)
+    assert script.outcome.passed, script.outcome.samples
+    assert script.pairs == {e.source: e.target for e in tmap.entries}
+    # No target is also a source: one UPDATE per column is idempotent, like the script's chunks.
+    assert not tmap.has_chains()
+    tables = user_tables(model, catalog, SelectionOptions(), out)
+    labels = {f"{t.schema}.{t.emitted}.{c.emitted}".casefold() for t in tables for c in t.columns}
+    assert labels <= script.columns
+    read = Outcome()
+    emitted: dict[Cell, list[object]] = {}
+    changed: dict[Cell, int] = {}
+    for table, column, original, value in value_rows(out / "DynamicData", tables, read):
+        before, after = (None if v is None else canonical(v, tmap.kind) for v in (original, value))
+        emitted.setdefault((table, column), []).append(after)
+        changed[(table, column)] = changed.get((table, column), 0) + (before != after)
+    assert read.passed, read.samples
+    return Remap(tmap.kind, tables, script.pairs, emitted, changed)
+
+
+def _id_type(kind: IdKind) -> sa.types.TypeEngine[Any]:
+    return sa.BigInteger() if kind == "int" else sa.String(100)
+
+
+def _key_type(column: Column) -> sa.types.TypeEngine[Any]:
+    return _id_type("int" if column.sql_type.name in ("int", "bigint", "smallint") else "text")
+
+
+def target_tables(case: Remap, name: Callable[[UserTable], str]) -> dict[str, sa.Table]:
+    metadata = sa.MetaData()
+    return {
+        t.table_id: sa.Table(
+            name(t), metadata,
+            *(sa.Column(k.emitted, _key_type(k), primary_key=True) for k in t.keys),
+            *(sa.Column(c.emitted, _id_type(case.kind)) for c in t.columns),
+        )
+        for t in case.tables
+    }  # fmt: skip
+
+
+def load_qa_values(connection: sa.Connection, case: Remap, tables: dict[str, sa.Table]) -> None:
+    """The snapshots' key and user columns, QA ids untransformed (in the ids' canonical form)."""
+    for table in case.tables:
+        target = tables[table.table_id]
+        target.create(connection)
+        wanted = [*table.keys, *table.columns]
+        snapshot = pq.read_table(table.snapshot, columns=[c.physical for c in wanted]).to_pylist()
+        rows = [
+            {k.emitted: normalise(row[k.physical], k.sql_type) for k in table.keys}
+            | {c.emitted: _qa_id(row[c.physical], case.kind) for c in table.columns}
+            for row in snapshot
+        ]
+        connection.execute(target.insert(), rows)
+
+
+def _qa_id(value: object, kind: IdKind) -> UserId | None:
+    return None if value is None else canonical(value, kind)
+
+
+def apply_equivalent(connection: sa.Connection, case: Remap, tables: dict[str, sa.Table]) -> int:
+    """`02_apply_user_remap.sql` for SQLite and PostgreSQL: its pairs in a mapping table, then per
+    column `UPDATE t SET c = m.Target FROM map m WHERE t.c = m.Source AND t.c IS NOT NULL`."""
+    mapping = sa.Table(
+        MAP_TABLE, sa.MetaData(),
+        sa.Column("source", _id_type(case.kind), primary_key=True),
+        sa.Column("target", _id_type(case.kind), nullable=False),
+    )  # fmt: skip
+    mapping.drop(connection, checkfirst=True)
+    mapping.create(connection)
+    pairs = sorted(case.pairs.items(), key=lambda pair: str(pair[0]))
+    connection.execute(mapping.insert(), [{"source": s, "target": t} for s, t in pairs])
+    changed = 0
+    for table in case.tables:
+        target = tables[table.table_id]
+        for column in table.columns:
+            value = target.c[column.emitted]
+            update = (
+                sa.update(target)
+                .values({column.emitted: mapping.c.target})
+                .where(value == mapping.c.source, value.is_not(None))
+            )
+            changed += connection.execute(update).rowcount
+    mapping.drop(connection)
+    return changed
+
+
+def loaded(
+    connection: sa.Connection, case: Remap, tables: dict[str, sa.Table]
+) -> dict[Cell, list[object]]:
+    """Per user column, its values in key order (as the INSERTs hold them)."""
+    found: dict[Cell, list[object]] = {}
+    for table in case.tables:
+        target = tables[table.table_id]
+        query = sa.select(*(target.c[c.emitted] for c in table.columns)).order_by(
+            *(target.c[k.emitted] for k in table.keys)
+        )
+        for row in connection.execute(query):
+            for column, value in zip(table.columns, row, strict=True):
+                found.setdefault((table.table_id, column.physical), []).append(value)
+    return found
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_update_path_gives_exactly_the_pre_transformed_values(
+    exported: Path, tmp_path: Path, request: pytest.FixtureRequest, database: str
+) -> None:
+    case = remap(exported)
+    url = (
+        f"sqlite:///{tmp_path / 'uat.sqlite'}"
+        if database == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    engine = sa.create_engine(url)
+    tables = target_tables(case, lambda t: f"{t.schema}_{t.emitted}")
+    try:
+        with engine.begin() as connection:
+            load_qa_values(connection, case, tables)
+        with engine.begin() as connection:
+            changed = apply_equivalent(connection, case, tables)
+        with engine.connect() as connection:
+            assert loaded(connection, case, tables) == case.emitted
+        assert changed == sum(case.changed.values()) > 0  # the INSERT path changed these rows
+        with engine.begin() as connection:
+            assert apply_equivalent(connection, case, tables) == 0  # a second run: no row
+        with engine.connect() as connection:
+            assert loaded(connection, case, tables) == case.emitted
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(
+    not MSSQL_URL,
+    reason="set OSDDL_TEST_MSSQL_URL=mssql+pymssql://user:pw@host:1433/DB to run the real "
+    "02_apply_user_remap.sql on SQL Server (on temporary tables)",
+)
+def test_the_real_update_script_on_sql_server(exported: Path) -> None:
+    """The script itself, on temporary tables named in place of the catalogued ones (so nothing
+    of the server's database is touched), run twice."""
+    case = remap(exported)
+    script = (exported / "out" / REMAP).read_text(encoding="utf-8")
+    tables = target_tables(case, lambda t: f"#osddl_uat_{t.schema}_{t.emitted}")
+    for table in case.tables:
+        script = script.replace(qualified(table.schema, table.emitted),
+                                quote(tables[table.table_id].name))  # fmt: skip
+    engine = sa.create_engine(MSSQL_URL)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            load_qa_values(connection, case, tables)
+            connection.exec_driver_sql(script)
+            assert loaded(connection, case, tables) == case.emitted
+            connection.exec_driver_sql(script)  # a second run: nothing left to remap
+            assert loaded(connection, case, tables) == case.emitted
+    finally:
+        engine.dispose()

@@ -81,9 +81,16 @@ class UserTable:
 
 
 def user_table(entity: Entity, columns: Iterable[CatalogColumn], snapshot: Path) -> UserTable:
-    """The reader's view of an exported entity and its catalogued columns."""
+    """The reader's view of an exported entity and its catalogued columns. The row key is the
+    primary key (composite for a junction table), else the identifier, as the SSDT table has it."""
     attributes = {a.physical_name.casefold(): a for a in exported_attributes(entity)}
-    keys = [a for a in attributes.values() if a.is_identifier]
+    pk = next((i for i in entity.indexes if i.kind == "PK"), None)
+    names = (
+        [c.column for c in pk.columns if not c.is_included]
+        if pk
+        else [a.physical_name for a in attributes.values() if a.is_identifier]
+    )
+    keys = [attributes[n.casefold()] for n in names if n.casefold() in attributes]
     chosen = [attributes[c.column.casefold()] for c in columns if c.column.casefold() in attributes]
     return UserTable(
         table_id=f"{entity.schema}.{entity.physical_name}",

@@ -31,15 +31,6 @@ def user_catalog(model: Model, options: UatUsersOptions) -> Catalog:
     return build_catalog(model, options) if options.enabled else Catalog(())
 
 
-def catalog_options(options: UatUsersOptions) -> UatUsersOptions:
-    """Only what decides the catalog: tasks that depend on the catalog fingerprint this."""
-    return UatUsersOptions(
-        enabled=options.enabled,
-        include_columns=options.include_columns,
-        exclude_columns=options.exclude_columns,
-    )
-
-
 def uat_users_to_files(options: UatUsersStageOptions, model_path: Path, out: Path) -> None:
     uat = options.uat_users
     missing = [p for p in (uat.qa_inventory, uat.uat_inventory) if not Path(p).is_file()]

@@ -97,8 +97,10 @@ MESSAGES: Final[tuple[Message, ...]] = (
        "TargetUserId {value!r} ({username}) is inactive in UAT",
        "pick an active UAT user, or set uat_users.allow_inactive_targets = true"),
     _m("map-source-not-in-qa", "every-source-in-qa",
-       "SourceUserId {value!r} is not in the QA inventory, nor an id the data references",
-       "correct the id (copy it from the QA inventory), or delete the row"),
+       "SourceUserId {value!r} is not in the QA inventory, nor an id the exported data "
+       "references: the row is ignored",
+       "correct the id (copy it from the QA inventory), or delete the row; a row for a table "
+       "outside this run's selection is harmless", "warning"),
     _m("map-source-kept", "map-rows-are-orphans",
        "SourceUserId {value!r} ({username}) is kept as is: the same user has this id in UAT",
        "delete the row; a kept user needs no mapping"),
