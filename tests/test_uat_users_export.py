@@ -10,14 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlglot
 
 from fixtures.demo import build_demo, uat_users_settings
 from osddl.config import KEYS_BY_NAME
 from tests.doit_runs import copy_project, doit, executed, tail, tree
 
 pytestmark = pytest.mark.slow
-
-INSERT_ROW = re.compile(r"^    \((.*)\),?$", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +32,19 @@ def out_json(project: Path, relative: str) -> dict[str, object]:
     return json.loads((project / "out" / relative).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+def column_values(script: str, column: str) -> list[str]:
+    """The SQL text of one column's values in every INSERT of a DynamicData script (sqlglot)."""
+    found = []
+    for batch in script.split("\nGO\n"):
+        if not batch.lstrip().startswith("INSERT"):
+            continue
+        insert = sqlglot.parse_one(batch, read="tsql")
+        names = [c.name for c in insert.this.expressions]
+        position = names.index(column)
+        found += [row.expressions[position].sql("tsql") for row in insert.expression.expressions]
+    return found
+
+
 def uat_ids(project: Path) -> set[str]:
     with (project / "uat_users.csv").open(encoding="utf-8-sig", newline="") as handle:
         return {row["Id"] for row in csv.DictReader(handle)}
@@ -46,10 +58,7 @@ def test_demo_export_is_pre_transformed_and_says_so(exported: Path) -> None:
     assert counts["collisions"] == 1 and counts["fallback"] > 0 and counts["manual"] > 0
     # AssignedTo (a real FK to ossys_User) holds only UAT ids or NULL in the emitted INSERTs
     script = (exported / "out/DynamicData/Sales/dbo.Order.dynamic.sql").read_text("utf-8")
-    header = re.search(r"INSERT INTO \[dbo\]\.\[Order\] \((.*)\)", script)
-    assert header is not None
-    position = [c.strip("[] ") for c in header[1].split(",")].index("AssignedTo")
-    values = {row.split(", ")[position] for row in INSERT_ROW.findall(script)}
+    values = set(column_values(script, "AssignedTo"))
     assert values - {"NULL"} and values - {"NULL"} <= uat_ids(exported)
     platform_fks = (exported / "out/ssdt/PostLoad/platform_foreign_keys.sql").read_text("utf-8")
     assert "[ossys_User]" in platform_fks and "WITH CHECK" in platform_fks

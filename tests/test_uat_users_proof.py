@@ -316,6 +316,7 @@ def test_the_proof_on_hand_made_scripts(
 
 VERIFICATION = path("uat:uat-users-verification.json")
 TAG = "DynamicData/Catalog/dbo.Tag.dynamic.sql"  # Id, Name, CreatedBy, CreatedOn, UpdatedBy, ...
+TAG_SOURCE = "dbo.OSUSR_CAT_TAG"
 REMAP = path("uat:02_apply_user_remap.sql")
 
 
@@ -338,12 +339,16 @@ def transformation(out: Path) -> TransformationMap:
 def _edit_tag_row(
     out: Path, pick: Callable[[list[str]], bool], new: Callable[[list[str]], Row]
 ) -> None:
-    """Rewrite (or, when `new` gives (), drop) the first dbo.Tag row `pick` accepts; Tag's text
-    values hold no `, ` so a row splits into its six cells."""
-    file = out / TAG
+    """Rewrite (or, when `new` gives (), drop) the first dbo.Tag row `pick` accepts, in its own
+    file or in its part of all.dynamic.sql; Tag's text values hold no `, `, so a row splits into
+    its six cells."""
+    file = out / TAG if (out / TAG).is_file() else out / path("single_file")
     lines = file.read_text(encoding="utf-8").split("\n")
-    for index, line in enumerate(lines):
-        found = re.fullmatch(r"    \((.*)\)(,?)", line)  # not the batch's last row (`);`)
+    start = next(i for i, line in enumerate(lines) if f"| source {TAG_SOURCE} |" in line)
+    for index in range(start + 1, len(lines)):
+        if lines[index].startswith("-- osddl DynamicData |"):
+            break  # the next table's part
+        found = re.fullmatch(r"    \((.*)\)(,?)", lines[index])  # not a batch's last row (`);`)
         cells = found[1].split(", ") if found else []
         if found and len(cells) == 6 and pick(cells):
             changed = new(cells)
@@ -418,6 +423,18 @@ def test_verify_passes_on_the_untouched_export(exported: Path, tmp_path: Path) -
     document = json.loads((work / "out" / VERIFICATION).read_text(encoding="utf-8"))
     assert document["status"] == "pass"
     assert {r["status"] for r in document["rules"]} == {"pass"}
+
+
+def test_single_file_mode_is_read_back_part_by_part(exported: Path, tmp_path: Path) -> None:
+    work = copy_project(exported, tmp_path / "w")
+    single = {"OSDDL_DATA_INSERT_MODE": "single-file"}
+    result = doit(work, "full_export", **single)
+    assert result.returncode == 0, tail(result)
+    assert "verify:uat_users" in executed(result) and "verify:uat_users: pass" in result.stdout
+    plant_orphan(work / "out")
+    result = doit(work, "verify", **single)
+    assert "verify:uat_users: FAIL" in result.stdout, tail(result)
+    assert "no-orphan-left" in result.stdout
 
 
 def test_switched_off_the_verdict_says_ids_were_not_remapped(
