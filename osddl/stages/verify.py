@@ -140,6 +140,7 @@ def _report(name: str, passed: bool, problems: list[dict[str, Any]]) -> None:
     print(f"{name}: {'pass' if passed else 'FAIL'}")
     for problem in problems[:50]:
         where = problem.get("path") or problem.get("file") or ""
-        print(f"  {problem.get('kind')}: {where} {problem.get('detail', '')}".rstrip())
+        text = " ".join(part for part in (where, problem.get("detail", "")) if part)
+        print(f"  {problem.get('kind')}: {text}".rstrip())
         if problem.get("hint"):
             print(f"    fix: {problem['hint']}")

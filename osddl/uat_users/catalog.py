@@ -127,11 +127,15 @@ def _resolve(model: Model, items: Sequence[str], setting: str) -> set[str]:
     run did not extract (a narrower `model.modules`) is skipped; any other unknown name is an
     InputError."""
     known: dict[str, str] = {}
-    present: set[str] = set()
     for module, entity, attribute in _places(model):
         logical, physical = _names(module, entity, attribute)
         known[logical] = known[physical] = logical
-        present |= {module.name.casefold() + "::", physical.rsplit(".", 1)[0] + "."}
+    present = {
+        name.casefold()
+        for module in model.modules
+        for entity in module.entities
+        for name in (f"{module.name}::", f"{entity.schema}.{entity.physical_name}.")
+    }
     shown = sorted(f"{m.name}::{e.name}.{a.name}" for m, e, a in _places(model))
     resolved: set[str] = set()
     for index, item in enumerate(items):
