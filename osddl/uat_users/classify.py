@@ -17,8 +17,9 @@ from typing import Final, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from osddl.uat_users.columns import LazySequence, casefold, combined, id_type, indices, take
 from osddl.uat_users.discovery import ColumnIds
-from osddl.uat_users.ids import UserId
+from osddl.uat_users.ids import IdKind, UserId, sort_key
 from osddl.uat_users.inventory import Inventory, User
 
 Classification = Literal["in_uat", "collision", "orphan_known", "orphan_unknown"]
@@ -28,6 +29,7 @@ CLASSIFICATIONS: Final[tuple[Classification, ...]] = (
     "orphan_known",
     "orphan_unknown",
 )
+IN_UAT, COLLISION, ORPHAN_KNOWN, ORPHAN_UNKNOWN = range(4)  # codes: positions in CLASSIFICATIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,79 @@ class ReferencedId:
         return self.classification != "in_uat"
 
 
+class Referenced(LazySequence[ReferencedId]):
+    """Referenced ids sorted by id, held as Arrow arrays: `ids`, `codes` (int8, positions in
+    CLASSIFICATIONS), `rows` (int64), `qa_rows` and `uat_rows` (int32, each id's row in that
+    inventory, NULL if absent). A `ReferencedId` is made only when one is read."""
+
+    def __init__(
+        self,
+        ids: pa.Array,
+        codes: pa.Array,
+        rows: pa.Array,
+        qa_rows: pa.Array,
+        uat_rows: pa.Array,
+        qa: Inventory,
+        uat: Inventory,
+    ) -> None:
+        self.ids, self.codes, self.rows = ids, codes, rows
+        self.qa_rows, self.uat_rows = qa_rows, uat_rows
+        self.qa, self.uat = qa, uat
+
+    @staticmethod
+    def of(refs: Sequence[ReferencedId], qa: Inventory, uat: Inventory) -> Referenced:
+        """Columns of ReferencedId objects (sorted by id here; their users are looked up again
+        in the inventories)."""
+        if isinstance(refs, Referenced):
+            return refs
+        ordered = sorted(refs, key=lambda r: sort_key(r.id))
+        ids = pa.array([r.id for r in ordered], id_type(qa.kind))
+        return Referenced(
+            ids,
+            pa.array([CLASSIFICATIONS.index(r.classification) for r in ordered], pa.int8()),
+            pa.array([r.rows for r in ordered], pa.int64()),
+            qa.users.positions(ids),
+            uat.users.positions(ids),
+            qa,
+            uat,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def select(self, positions: pa.Array) -> Referenced:
+        """The ids at these positions (in the order given)."""
+        return Referenced(
+            *(take(a, positions) for a in (self.ids, self.codes, self.rows)),
+            take(self.qa_rows, positions),
+            take(self.uat_rows, positions),
+            self.qa,
+            self.uat,
+        )
+
+    def where(self, mask: pa.Array) -> Referenced:
+        return self.select(indices(mask))
+
+    def classifications(self) -> list[Classification]:
+        return [CLASSIFICATIONS[code] for code in self.codes.to_pylist()]
+
+    def _items(self, start: int, stop: int) -> list[ReferencedId]:
+        size = stop - start
+        qa = self.qa.users.at(self.qa_rows.slice(start, size).to_pylist())
+        uat = self.uat.users.at(self.uat_rows.slice(start, size).to_pylist())
+        return [
+            ReferencedId(user_id, CLASSIFICATIONS[code], rows, qa_user, uat_user)
+            for user_id, code, rows, qa_user, uat_user in zip(
+                self.ids.slice(start, size).to_pylist(),
+                self.codes.slice(start, size).to_pylist(),
+                self.rows.slice(start, size).to_pylist(),
+                qa,
+                uat,
+                strict=True,
+            )
+        ]
+
+
 def same_identity(qa: User, uat: User) -> bool:
     """Same Username or same EMail, case-insensitive; blank values never match."""
 
@@ -65,23 +140,45 @@ def classify_id(qa_user: User | None, uat_user: User | None) -> Classification:
     return "orphan_known" if qa_user is not None else "orphan_unknown"
 
 
-def classify(
-    columns: Sequence[ColumnIds], qa: Inventory, uat: Inventory
-) -> tuple[ReferencedId, ...]:
-    """Every distinct id of the scanned columns with its total rows, sorted by id (the ids are
-    merged by Arrow; one Python object per distinct id, none per column and id)."""
+def classify(columns: Sequence[ColumnIds], qa: Inventory, uat: Inventory) -> Referenced:
+    """Every distinct id of the scanned columns with its total rows, sorted by id: the ids are
+    merged by Arrow and classified column-wise (`classify_id` for all of them at once)."""
     tables = [c.table() for c in columns if len(c.ids)]
     if not tables:
-        return ()
+        empty = pa.array([], id_type(qa.kind))
+        nothing = pa.array([], pa.int32())
+        return Referenced(
+            empty, pa.array([], pa.int8()), pa.array([], pa.int64()), nothing, nothing, qa, uat
+        )
     merged = pa.concat_tables(tables).group_by("id").aggregate([("rows", "sum")]).sort_by("id")
-    qa_get, uat_get = qa.users.get, uat.users.get
-    out = []
-    for user_id, rows in zip(
-        merged.column("id").to_pylist(), merged.column("rows_sum").to_pylist(), strict=True
-    ):
-        qa_user, uat_user = qa_get(user_id), uat_get(user_id)
-        out.append(ReferencedId(user_id, classify_id(qa_user, uat_user), rows, qa_user, uat_user))
-    return tuple(out)
+    ids = combined(merged.column("id"))
+    qa_rows, uat_rows = qa.users.positions(ids), uat.users.positions(ids)
+    in_qa, in_uat = pc.is_valid(qa_rows), pc.is_valid(uat_rows)
+    same = _same_identities(qa, uat, qa_rows, uat_rows)
+    codes = pc.if_else(
+        in_uat,
+        pc.if_else(pc.and_(in_qa, same), IN_UAT, COLLISION),
+        pc.if_else(in_qa, ORPHAN_KNOWN, ORPHAN_UNKNOWN),
+    )
+    rows = combined(merged.column("rows_sum"))
+    return Referenced(ids, combined(pc.cast(codes, pa.int8())), rows, qa_rows, uat_rows, qa, uat)
+
+
+def _same_identities(
+    qa: Inventory, uat: Inventory, qa_rows: pa.Array, uat_rows: pa.Array
+) -> pa.Array:
+    """`same_identity` per id (false where either user is missing)."""
+    both = indices(pc.and_(pc.is_valid(qa_rows), pc.is_valid(uat_rows)))
+    same = pc.fill_null(pa.nulls(len(qa_rows), pa.bool_()), False)
+    if not len(both):
+        return same
+    found = pa.array([False] * len(both), pa.bool_())
+    for column in ("username", "email"):
+        mine = take(qa.users.column(column), take(qa_rows, both))
+        theirs = take(uat.users.column(column), take(uat_rows, both))
+        equal = pc.and_(pc.not_equal(mine, ""), pc.equal(casefold(mine), casefold(theirs)))
+        found = pc.or_(found, equal)
+    return combined(pc.replace_with_mask(same, pc.is_in(pa.array(range(len(qa_rows))), both), found))
 
 
 Provenance = tuple[tuple[str, int], ...]  # (column label, rows), sorted by label

@@ -4,20 +4,37 @@ inventories and the user map.
 Quoted fields may hold commas, quotes and line breaks; a UTF-8 BOM is accepted; invalid UTF-8 is
 reported with its byte offset. Every record keeps the physical line it starts on, so messages
 point at the line an editor shows. Problems are findings, never exceptions.
+
+`read_clean` is the fast path for a big, clean file: Arrow's CSV parser reads it into columns, but
+only when the file is one that both parsers provably read the same way (one record per line, every
+quote well-formed, valid UTF-8, ...); on any doubt it returns None and the caller uses `read_csv`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from osddl.io import sha256_bytes
+from osddl.uat_users.columns import combined
 from osddl.uat_users.messages import Finding, finding
 
 BOM = b"\xef\xbb\xbf"
+# One line of RFC 4180 fields, every quoted field closed on the line and followed by a comma or
+# the end of the line (what `csv` in strict mode accepts; Arrow reads such a line the same way).
+_FIELD: Final = rb'(?:"(?:[^"]|"")*"|[^",\r\n][^,\r\n]*)?'
+CLEAN_LINE: Final = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*\r?")
+DECODE_CHUNK: Final = 8 << 20  # bytes checked for UTF-8 at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +108,7 @@ def read_csv(
     if not isinstance(header, Record):
         problems = [header] if isinstance(header, Finding) else []
         return None, [*problems, finding("file-empty", label, role=role, line=1)]
-    positions, findings = _header(header, label, role, required, optional)
+    positions, findings = parse_header(header, label, role, required, optional)
     if positions is None:
         return None, findings
     return CsvFile(label, digest, positions, len(header.fields), rows), findings
@@ -139,9 +156,10 @@ class _Rows:
             previous = reader.line_num
 
 
-def _header(
+def parse_header(
     header: Record, label: str, role: str, required: Sequence[str], optional: Sequence[str]
 ) -> tuple[dict[str, int] | None, list[Finding]]:
+    """Column positions by canonical name, or None and the header's findings."""
     wanted = {name.casefold(): name for name in (*required, *optional)}
     positions: dict[str, int] = {}
     seen: dict[str, int] = {}
@@ -180,3 +198,117 @@ def _header(
                 )
             )
     return (None if findings else positions), findings
+
+
+# --- the fast path -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanCsv:
+    """A clean file read by Arrow: the wanted columns as strings, one value per data record;
+    record k (from 0) is on line k + 2."""
+
+    sha256: str
+    columns: dict[str, pa.Array]  # canonical column name → its fields
+    rows: int
+
+
+def read_clean(
+    path: Path, label: str, role: str, required: Sequence[str], optional: Sequence[str] = ()
+) -> CleanCsv | None:
+    """`path` read into columns by Arrow, or None unless `read_csv` would read exactly the same
+    records from it without a finding about the file, its header or a record's CSV form: valid
+    UTF-8 without NUL, lines ended by LF or CRLF, the header on line 1 and every record on one line
+    (no blank line between records), every quote well-formed, the header's field count on every
+    line, fields within `csv.field_size_limit()`. The caller still checks the values."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = len(BOM) if data.startswith(BOM) else 0
+    if b"\x00" in data or not _utf8(data, start):
+        return None
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a lone CR ends a line for `csv`
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1  # trailing line breaks: no records, no effect on the lines before
+    if end == start or data[start] in b"\r\n" or not _quotes_clean(data, start, end):
+        return None
+    first_break = data.find(b"\n", start, end)
+    header_end = end if first_break < 0 else first_break
+    try:
+        header = next(csv.reader([data[start:header_end].decode().removesuffix("\r")]))
+    except (csv.Error, StopIteration):
+        return None
+    if not any(field.strip() for field in header):
+        return None  # `csv` skips a blank record: the header would be on a later line
+    positions, problems = parse_header(Record(1, header), label, role, required, optional)
+    if positions is None or problems:
+        return None
+    table = _parse(data, header_end + 1, end, len(header)) if first_break >= 0 else None
+    rows = table.num_rows if table is not None else 0
+    if first_break >= 0 and (table is None or data.count(b"\n", start, end) != rows):
+        return None  # unparsable, or blank lines between records (their lines would shift)
+    limit = csv.field_size_limit()
+    columns: dict[str, pa.Array] = {}
+    for index in range(len(header)):
+        values = combined(table.column(index)) if table else pa.array([], pa.string())
+        if len(values) and pc.max(pc.utf8_length(values)).as_py() > limit:
+            return None
+        columns.update({name: values for name, at in positions.items() if at == index})
+    return CleanCsv(sha256_bytes(data), columns, rows)
+
+
+def _utf8(data: bytes, start: int) -> bool:
+    """Whether `data[start:]` is valid UTF-8 (checked in chunks: no copy of the whole text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for offset in range(start, len(data), DECODE_CHUNK):
+            decoder.decode(view[offset : offset + DECODE_CHUNK], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _quotes_clean(data: bytes, start: int, end: int) -> bool:
+    """Every line holding a quote is a line of well-formed fields (most lines hold none)."""
+    at = data.find(b'"', start, end)
+    while at >= 0:
+        line_break = data.rfind(b"\n", start, at)
+        line_start = start if line_break < 0 else line_break + 1
+        line_end = data.find(b"\n", at, end)
+        line_end = end if line_end < 0 else line_end
+        if CLEAN_LINE.fullmatch(data, line_start, line_end) is None:
+            return False
+        at = data.find(b'"', line_end, end)
+    return True
+
+
+def _parse(data: bytes, start: int, end: int, width: int) -> pa.Table | None:
+    """The records between `start` and `end`, every field a string; None if Arrow refuses them
+    (a line with another field count)."""
+    names = [f"f{k}" for k in range(width)]
+    try:
+        return pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(data).slice(start, end - start)),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=",",
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                check_utf8=False,  # checked already, much faster in Python
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None

@@ -38,7 +38,7 @@ def manifest_section(folder: Path, enabled: bool) -> dict[str, Any]:
         "fingerprints": {
             "qaInventory": inputs["qaInventory"]["sha256"],
             "uatInventory": inputs["uatInventory"]["sha256"],
-            "userMap": inputs["userMap"]["sha256"],
+            "userMap": (inputs["userMap"] or {}).get("sha256"),  # None: no map file
             "transformationMap": tmap["sha256"],
         },
         "counts": {

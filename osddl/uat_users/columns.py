@@ -1,0 +1,137 @@
+"""Columnar helpers: a million users, ids and resolutions held as Arrow arrays, and Python objects
+made only for the items a caller reads.
+
+`LazySequence` is a read-only sequence over columns that builds its items on demand (in chunks when
+iterated); it compares equal to any sequence with equal items, so callers and tests can treat it as
+the tuple it replaces. The string functions here give exactly what the Python `str` methods give
+(`strip`, `casefold`), vectorised where the text allows it and per value where it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, TypeVar, overload
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+T = TypeVar("T")
+
+CHUNK: Final = 4096  # items built at a time while a lazy sequence is iterated
+# Every character `str.strip()` removes (`str.isspace()`), for Arrow's utf8_trim.
+WHITESPACE: Final = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+class LazySequence(Sequence[T]):
+    """A sequence whose items are built from columns when they are read."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _items(self, start: int, stop: int) -> list[T]:
+        """Items `start` to `stop` (0 <= start <= stop <= len)."""
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step == 1:
+                return tuple(self._items(start, max(start, stop)))
+            return tuple(self[k] for k in range(start, stop, step))
+        size = len(self)
+        position = index + size if index < 0 else index
+        if not 0 <= position < size:
+            raise IndexError(index)
+        return self._items(position, position + 1)[0]
+
+    def __iter__(self) -> Iterator[T]:
+        size = len(self)
+        for start in range(0, size, CHUNK):
+            yield from self._items(start, min(start + CHUNK, size))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(repr(item) for item in self[:3])
+        more = ", ..." if len(self) > 3 else ""
+        return f"{type(self).__name__}({len(self)} items: {shown}{more})"
+
+
+class ArraySequence(LazySequence[Any]):
+    """The Python values of one Arrow array (ids), read on demand."""
+
+    def __init__(self, array: pa.Array) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def _items(self, start: int, stop: int) -> list[Any]:
+        return list(self.array.slice(start, stop - start).to_pylist())
+
+
+def combined(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return values
+
+
+def strip(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """`str.strip()` of every value."""
+    return combined(pc.utf8_trim(values, characters=WHITESPACE))
+
+
+def casefold(values: pa.Array) -> pa.Array:
+    """`str.casefold()` of every value (NULL stays NULL): ASCII text by Arrow, the rest (where
+    case folding differs from lower-casing, e.g. `ß`) by Python."""
+    values = combined(values)
+    lowered = combined(pc.ascii_lower(values))
+    ascii_ = pc.fill_null(pc.string_is_ascii(values), True)
+    if pc.all(ascii_).as_py():
+        return lowered
+    other = pc.invert(ascii_)
+    folded = [v.casefold() for v in pc.filter(values, other).to_pylist()]
+    return combined(pc.replace_with_mask(lowered, other, pa.array(folded, pa.string())))
+
+
+def blank_to_null(values: pa.Array) -> pa.Array:
+    """Empty strings become NULL (a blank key never matches)."""
+    return combined(pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values))
+
+
+def positions_in(values: pa.Array, value_set: pa.Array) -> pa.Array:
+    """For each value, its position in `value_set` (int32), NULL where absent or NULL."""
+    if len(values) == 0 or len(value_set) == 0:
+        return pa.nulls(len(values), pa.int32())
+    return combined(pc.index_in(values, value_set=value_set))
+
+
+def take(values: pa.Array, indices: pa.Array) -> pa.Array:
+    """`values` at `indices` (NULL where the index is NULL)."""
+    return combined(pc.take(values, indices))
+
+
+def indices(mask: pa.Array) -> pa.Array:
+    """Positions where `mask` is true, as int32."""
+    return combined(pc.cast(pc.indices_nonzero(pc.fill_null(mask, False)), pa.int32()))
+
+
+def as_array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
+    return pa.array(list(values), type=type_)
+
+
+def id_type(kind: str) -> pa.DataType:
+    """The Arrow type of ids of a kind: int64 for integers, else string."""
+    return pa.int64() if kind == "int" else pa.string()
