@@ -186,7 +186,7 @@ def build_tree(out: Path, overrides: dict[str, str] | None = None) -> Model:
 
 def exported(out: Path, overrides: dict[str, str] | None = None) -> Model:
     model = build_tree(out, overrides)
-    write_manifest(out, model, SELECTION, PROVENANCE, VERSIONS)
+    write_manifest(out, build_manifest(out, model, SELECTION, PROVENANCE, VERSIONS))
     return model
 
 
@@ -252,9 +252,9 @@ def test_manifest_lists_exactly_the_classified_files(tmp_path: Path) -> None:
 def test_manifest_is_byte_identical_and_free_of_run_details(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
     first = canonical_json(build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS))
-    write_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
+    write_manifest(tmp_path, build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS))
     append_run_log(tmp_path, "manifest", 0.25)
-    write_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
+    write_manifest(tmp_path, build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS))
     assert (tmp_path / MANIFEST).read_bytes() == first
     assert str(tmp_path).encode() not in first
     assert b"\r\n" not in first
@@ -271,7 +271,7 @@ def test_stage_fingerprint_follows_its_files_only(tmp_path: Path) -> None:
 
 def test_manifest_redacts_passwords_in_options(tmp_path: Path) -> None:
     model = build_tree(tmp_path)
-    write_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS)
+    write_manifest(tmp_path, build_manifest(tmp_path, model, SELECTION, PROVENANCE, VERSIONS))
     text = (tmp_path / MANIFEST).read_text(encoding="utf-8")
     options = json.loads(text)["options"]
     assert options["source.url"] == {"value": "mssql+pymssql://u:***@h/db", "source": "env"}

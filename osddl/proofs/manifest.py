@@ -163,21 +163,9 @@ def build_manifest(
     }
 
 
-def write_manifest(
-    out_dir: Path,
-    model: Model,
-    selection_options: SelectionOptions,
-    settings_provenance: Mapping[str, Any],
-    versions: Mapping[str, str],
-    counts_extra: Mapping[str, Any] | None = None,
-    uat_users: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Build and atomically write `out/full-export.manifest.json`; returns the document."""
-    manifest = build_manifest(
-        out_dir, model, selection_options, settings_provenance, versions, counts_extra, uat_users
-    )
+def write_manifest(out_dir: Path, manifest: Mapping[str, Any]) -> None:
+    """Atomically write `out/full-export.manifest.json` (built by `build_manifest`)."""
     write_json(out_dir / MANIFEST, manifest)
-    return manifest
 
 
 def append_run_log(out_dir: Path, task: str, seconds: float, **facts: Any) -> None:

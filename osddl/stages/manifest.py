@@ -10,7 +10,7 @@ from osddl import __version__
 from osddl.layout import path
 from osddl.model.store import read_model
 from osddl.options import ManifestOptions
-from osddl.proofs.manifest import write_manifest
+from osddl.proofs.manifest import build_manifest, write_manifest
 from osddl.uat_users.manifest import manifest_section
 
 LIBRARIES = ("sqlalchemy", "pyarrow", "sqlglot", "doit", "jinja2", "networkx")
@@ -28,9 +28,10 @@ def manifest_to_file(options: ManifestOptions, out: Path) -> None:
     model = read_model(out / path("model"))
     enabled = bool(options.provenance["uat_users.enabled"]["value"])
     uat_users = manifest_section(out / "uat-users", enabled)
-    manifest = write_manifest(
+    manifest = build_manifest(
         out, model, options.selection, options.provenance, versions(), uat_users=uat_users
     )
+    write_manifest(out, manifest)
     if not uat_users["transformationApplied"]:
         print(f"manifest: user ids NOT remapped ({uat_users['reason']})")
     print(f"manifest: {len(manifest['artifacts'])} artifacts → {out / path('manifest')}")
