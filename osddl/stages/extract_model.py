@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from osddl.cache import CacheKey
+from osddl.layout import path
 from osddl.model.advanced_sql import import_advanced_sql
 from osddl.model.contract import Model
 from osddl.model.finish import finish_model
@@ -19,6 +20,8 @@ from osddl.source.engine import create_source_engine, redact, sqlite_attachments
 from osddl.source.extract import extract_model
 from osddl.source.probe import file_probe, server_probe
 from osddl.stages.cached import run_cached
+
+MODEL = path("model")  # the file name, also the label of its findings and cache entry
 
 
 @dataclass(frozen=True)
@@ -53,14 +56,12 @@ def source_engine(source: SourceOptions, query_timeout: float | None = None) -> 
 def build_model(options: ExtractOptions) -> tuple[Model, list[Finding]]:
     """The finished, validated model from the configured source, and its warnings."""
     model = _finished_model(options)
-    return model, check(model, "model.json", options.model.allow_incomplete_entities)
+    return model, check(model, MODEL, options.model.allow_incomplete_entities)
 
 
 def _finished_model(options: ExtractOptions) -> Model:
     if options.from_file:
-        return finish_model(
-            import_advanced_sql(Path(options.from_file)), options.model, "model.json"
-        )
+        return finish_model(import_advanced_sql(Path(options.from_file)), options.model, MODEL)
     engine = source_engine(options.source)
     try:
         return extract_model(engine, options.model, _database_label(options.source.url))
@@ -92,9 +93,7 @@ def extract_to_file(options: ExtractOptions, target: Path) -> None:
     if options.from_file:
         produce()
     else:
-        reused = run_cached(
-            options.cache, _model_cache_key(options), {"model.json": target}, produce
-        )
+        reused = run_cached(options.cache, _model_cache_key(options), {MODEL: target}, produce)
     label = options.from_file or redact(options.source.url)
     print(model_summary(read_model(target), None if reused else warnings, target, label))
 
