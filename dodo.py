@@ -1,6 +1,6 @@
 """osddl task graph: `doit list` is the operator's menu. Task logic lives in tasks/ and osddl/."""
 
-from osddl import filecheck
+from tasks import filecheck
 from tasks.compare import task_dmm_compare
 from tasks.docs import task_docs
 from tasks.export import task_dynamic_data, task_load_script, task_order, task_snapshot

@@ -1,6 +1,6 @@
 """Benchmark: task overhead of the doit graph: no-op reruns against `doit list`, and a cold run.
 
-    python bench/noop.py              # the numbers docs/performance.md quotes (about 10 minutes)
+    python bench/noop.py              # the numbers docs/performance.md quotes (about 8 minutes)
     python bench/noop.py --quick      # small sizes, proves the benchmark still runs (CI, < 1 min)
     python bench/noop.py --cprofile   # also one cold run of the entities database under cProfile
     python bench/noop.py --dodo OTHER/dodo.py   # another tree (e.g. a copy before a change)
@@ -10,13 +10,14 @@ the build is not timed):
 
 - `entities`: 500 entities of 3 rows each (about 1,000 tasks: one snapshot and one DynamicData
   task per table), so the time is task overhead, not data;
-- `rows`: one entity with 1,000,000 rows (12 tasks), so the time is data.
+- `rows`: one entity with 1,000,000 rows (13 tasks), so the time is data.
 
-(`--quick`: 50 entities; 5,000 rows.) For each, `doit full_export` runs once, cold, in a temporary
-working copy (`--dir`, with `OSDDL_SOURCE_URL`, `OSDDL_OUTPUT_DIR` and `OSDDL_CACHE_DIR` pointing
-into it, and `OSDDL_UAT_USERS_ENABLED=false`: a generated database has no user inventories). Then,
-alternating over the rounds (3; median reported), each as its own `python -m doit` process timed
-from the outside (interpreter start-up included, as an operator sees it):
+(`--quick`: 50 entities; 2,000 rows; two rounds.) For each, `doit full_export` runs once, cold, in
+a temporary working copy (`--dir`, with `OSDDL_SOURCE_URL`, `OSDDL_OUTPUT_DIR` and
+`OSDDL_CACHE_DIR` pointing into it, and `OSDDL_UAT_USERS_ENABLED=false`: a generated database has
+no user inventories). Then, alternating over three rounds (median reported), each as its own
+`python -m doit` process timed from the outside (interpreter start-up included, as an operator
+sees it):
 
 - `list`: `doit list` on the same dodo and working copy (the baseline: loading the task graph);
 - `no-op`: `doit full_export` again, nothing changed.
@@ -62,7 +63,8 @@ class Scenario:
 
 
 FULL = (Scenario("entities", 500, 3), Scenario("rows", 1, 1_000_000))
-QUICK = (Scenario("entities", 50, 3), Scenario("rows", 1, 5_000))
+QUICK = (Scenario("entities", 50, 3), Scenario("rows", 1, 2_000))
+QUICK_ROUNDS = 2
 
 
 @dataclass
@@ -204,16 +206,17 @@ def report(results: list[Result], quick: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of list/no-op")
+    parser.add_argument("--rounds", type=int, help=f"rounds of list/no-op (default {ROUNDS})")
     parser.add_argument("--dodo", type=Path, default=ROOT / "dodo.py", help="dodo file to run")
     parser.add_argument("--only", choices=["entities", "rows"], help="one database only")
     parser.add_argument("--cprofile", action="store_true", help="profile a cold entities run")
     args = parser.parse_args()
     scenarios = [s for s in (QUICK if args.quick else FULL) if args.only in (None, s.name)]
+    rounds = args.rounds or (QUICK_ROUNDS if args.quick else ROUNDS)
     print(f"dodo: {args.dodo.resolve()}")
     with tempfile.TemporaryDirectory(prefix="osddl-noop-") as name:
         tmp = Path(name)
-        results = [measure(s, args.dodo.resolve(), args.rounds, tmp) for s in scenarios]
+        results = [measure(s, args.dodo.resolve(), rounds, tmp) for s in scenarios]
         report(results, args.quick)
         entities = next((s for s in scenarios if s.name == "entities"), None)
         if args.cprofile and entities is not None:

@@ -1,34 +1,39 @@
-"""Benchmark: uat-users at scale (analysis against a baseline) and the rerun after an inventory edit.
+"""Benchmark: uat-users at scale, against a baseline, and the rerun after an inventory edit.
 
-    python bench/uat_users.py             # the numbers docs/performance.md quotes (about 10 minutes)
-    python bench/uat_users.py --quick     # small sizes, proves the benchmark still runs (CI, < 1 min)
-    python bench/uat_users.py --only analysis --data DIR   # keep/reuse the generated files in DIR
-    python bench/uat_users.py --only analysis --cprofile   # also one analysis under cProfile
+    python bench/uat_users.py            # the numbers docs/performance.md quotes (~10 minutes)
+    python bench/uat_users.py --quick    # small sizes: proves the benchmark runs (CI, < 1 minute)
+    python bench/uat_users.py --only analysis --data DIR  # keep (and reuse) the inputs in DIR
+    python bench/uat_users.py --only analysis --cprofile  # also one analysis under cProfile
 
-**analysis**: 100 user-reference columns (25 tables `OSUSR_UBN_T00`.. x CreatedBy, UpdatedBy,
-AssignedTo, ApprovedBy, logical references to the users entity), 5,000,000 rows in all (200,000 per
-table, 10% NULL per column), 1,000,000 distinct QA user ids plus 100 ids in neither inventory;
+**analysis**: 100 user-reference columns (25 tables `OSUSR_UBN_T00`.. with CreatedBy, UpdatedBy,
+AssignedTo and ApprovedBy, logical references to the users entity), 5,000,000 rows in all (200,000
+per table, 10% NULL per column), 1,000,000 distinct QA user ids plus 100 ids in neither inventory;
 QA and UAT inventories of 1,000,000 users each (`--quick`: 12 columns, 240,000 rows, 48,000
 users). Each table references its own block of 40,000 users (a team works in its module), each
-about 5 times per column: 40,000 distinct ids per column, 4,000,000 (column, id) pairs. Ids: half are kept (same id, same person in UAT), 35% move to a new UAT id with the same
-EMail (in another case), 10% with the same Username only, 3% collide (UAT gives their id to someone
-else; their twin matches by EMail), 2% have no twin (round-robin fallback); one twin in a thousand
-is inactive in UAT and one EMail in a thousand belongs to two UAT users (both go to the fallback); a map row for each id in neither inventory (`unknown_ids = map`). Everything
-is generated deterministically (Parquet with pyarrow, CSV with the `csv` module; not timed). Then,
-alternating over the rounds (3; median reported), each in a fresh process whose peak RSS
+about 5 times per column: 40,000 distinct ids per column, 4,000,000 (column, id) pairs. Ids: half
+are kept (same id, same person in UAT), 35% move to a new UAT id with the same EMail (in another
+case), 10% with the same Username only, 3% collide (UAT gives their id to someone else; their twin
+matches by EMail), 2% have no twin (round-robin fallback); one twin in a thousand is inactive in
+UAT and one EMail in a thousand belongs to two UAT users (both go to the fallback); one name in
+seven needs quoting; a map row for each id in neither inventory (`unknown_ids = map`). The inputs
+are generated deterministically (Parquet with pyarrow, CSV with the `csv` module; not timed).
+Then, alternating over the rounds (3; median reported), each in a fresh process whose peak RSS
 (`VmHWM`, else `ru_maxrss`) is reported:
 
 - `baseline`: the minimum work on the same inputs: every user column read from the Parquet files
   with pyarrow and counted with `pyarrow.compute.value_counts`, and both inventories read row by
   row with the `csv` module;
 - `osddl`: `osddl.uat_users.analysis.analyse` (input validation, catalog, discovery,
-  classification, matching, transformation map), imports and the model before the clock.
+  classification, matching, transformation map); imports and the model before the clock. The time
+  of each step is reported too.
 
-**rerun**: a scale database (`fixtures/scale.py`, 500 entities x 10 attributes, 3 rows each,
-every tenth entity with a CreatedBy reference: 50 tables; `--quick`: 50 entities, 5) and its
-inventories (`write_scale_inventories`), then `python -m doit -f dodo.py --dir <tmp> full_export`
-cold, the UAT inventory edited (one UAT user gets a new id, so one QA user gets another target),
-and `full_export` again: wall times, their ratio, and the tasks the rerun executed.
+**rerun**: a scale database (`fixtures/scale.py`: 500 entities x 10 attributes, 3 rows each, every
+tenth entity with a CreatedBy reference, so 50 tables with a catalogued column; `--quick`: 50 and
+5) with its inventories (`write_scale_inventories`: half the users kept, half matched by EMail);
+`python -m doit -f dodo.py --dir <tmp> full_export` cold, then once more with nothing changed
+(the no-op, for reference), then the UAT inventory is edited (one UAT user gets a new id, so one
+QA user gets another target) and `full_export` runs again: wall times (each a fresh process, as an
+operator runs it), the ratio to the cold run, and the tasks the rerun executed.
 
 Goals (reported, not asserted): analysis < 10 s and peak RSS < 500 MB; rerun <= 10% of the cold
 run. The run fails only if a command fails or the analysis does not pass its own validation.
@@ -47,8 +52,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +65,14 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 ROUNDS = 3
 SECONDS_GOAL, RSS_GOAL_MB, RERUN_GOAL = 10.0, 500, 0.10
 KINDS = ("baseline", "osddl")
+STEPS = ("read_inputs", "scan_snapshots", "classify", "match", "build_map")
 USER_COLUMNS = ("CreatedBy", "UpdatedBy", "AssignedTo", "ApprovedBy")
 UNKNOWN_IDS = 100  # ids referenced by the data, in neither inventory (each has a map row)
-STRIDE = 611_953  # coprime with the block sizes: row i of column c of table t holds user
-# t * block + ((c * rows + i) * STRIDE mod block) + 1, block = users / tables
+# Row i of column c of table t holds user t * block + ((c * rows + i) * STRIDE mod block) + 1,
+# block = users / tables; STRIDE is coprime with the block sizes.
+STRIDE = 611_953
 UAT_ID0 = 10_000_000  # UAT ids of the moved users: UAT_ID0 + QA id
-SERVICE_USERS = (9_000_001, 9_000_002)  # UAT only: fallback targets and map targets
+SERVICE_USERS = (9_000_001, 9_000_002)  # UAT only: the fallback's and the map's targets
 MATCH = ("email", "attribute:Username")
 
 
@@ -81,7 +88,7 @@ class Size:
 
     @property
     def label(self) -> str:
-        return f"{self.columns} cols, {self.rows:,} rows, {self.users:,} users"
+        return f"{self.columns} columns, {self.rows:,} rows, {self.users:,} users"
 
 
 FULL = Size(100, 5_000_000, 1_000_000)
@@ -97,7 +104,7 @@ def table_name(t: int) -> str:
 
 
 def qa_person(n: int) -> tuple[str, str, str, str]:
-    """QA's Username, EMail, Name, External_Id of user n."""
+    """QA's Username, EMail, Name and External_Id of user n."""
     name = f"Doe, User {n}" if n % 7 == 0 else f"User {n}"  # some names need quoting
     return f"user{n}", f"user{n}@example.com", name, f"EXT-{n}" if n % 3 == 0 else ""
 
@@ -113,8 +120,8 @@ def category(n: int) -> str:
     return "collision" if slot < 98 else "gone"
 
 
-def inventory_rows(size: Size, role: str) -> Any:
-    """Rows of one inventory (header first), as the `csv` module writes them."""
+def inventory_rows(size: Size, role: str) -> Iterator[tuple[object, ...]]:
+    """Rows of one inventory, header first."""
     yield ("Id", "Username", "EMail", "Name", "External_Id", "Is_Active", "Creation_Date",
            "Last_Login")  # fmt: skip
     created = "2024-01-02 03:04:05.123"
@@ -124,31 +131,31 @@ def inventory_rows(size: Size, role: str) -> Any:
         if role == "qa":
             yield (n, username, email, name, external, 1, created, login)
             continue
-        kind = category(n)
+        kind, moved = category(n), UAT_ID0 + n
         active = 0 if n % 1000 == 551 else 1  # an inactive twin: its match is refused
         if kind == "kept":
             yield (n, username, email, name, external, 1, created, login)
         elif kind == "email":
-            yield (UAT_ID0 + n, f"u{n}.uat", email.upper(), name, "", active, created, "")
+            yield (moved, f"u{n}.uat", email.upper(), name, "", active, created, "")
             if n % 1000 == 777:  # a second UAT account with that EMail: ambiguous
                 yield (2 * UAT_ID0 + n, f"u{n}.admin", email, name, "", 1, created, "")
         elif kind == "username":
-            yield (UAT_ID0 + n, username, f"user{n}@uat.example.com", name, "", active, created, "")
+            yield (moved, username, f"user{n}@uat.example.com", name, "", active, created, "")
         elif kind == "collision":
             yield (n, f"other{n}", f"other{n}@uat.example.com", "Someone Else", "", 1, created, "")
-            yield (UAT_ID0 + n, f"u{n}.uat", email, name, "", active, created, "")
+            yield (moved, f"u{n}.uat", email, name, "", active, created, "")
     for n in SERVICE_USERS:
         yield (n, f"service{n}", f"service{n}@example.com", "Service account", "", 1, created, "")
 
 
 def write_inputs(size: Size, folder: Path) -> None:
-    """Inventories, map and snapshots in `folder` (skipped when already complete)."""
+    """Inventories, map and snapshots in `folder` (kept when they are there already)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     done = folder / "complete.json"
-    if done.is_file() and json.loads(done.read_text()) == size.__dict__:
+    if done.is_file() and json.loads(done.read_text()) == asdict(size):
         return
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -162,26 +169,29 @@ def write_inputs(size: Size, folder: Path) -> None:
             writer.writerow((size.users + 1 + k, SERVICE_USERS[0], "deleted from QA's ossys_User"))
     per_table = size.rows // size.tables
     index = pa.array(range(per_table), pa.int64())
-    block = size.users // size.tables  # the users of one table (a team works in its module)
+    block = size.users // size.tables
+
+    def modulo(values: Any, by: int) -> Any:
+        return pc.subtract(values, pc.multiply(pc.divide(values, by), by))
+
     for t in range(size.tables):
-        first_user = t * block + 1
-        columns: dict[str, pa.Array] = {"ID": pc.add(index, 1)}
+        columns: dict[str, Any] = {"ID": pc.add(index, 1)}
         for c, name in enumerate(USER_COLUMNS):
             k = t * len(USER_COLUMNS) + c
             cell = pc.multiply(pc.add(index, c * per_table), STRIDE)
-            user = pc.add(pc.subtract(cell, pc.multiply(pc.divide(cell, block), block)), first_user)
-            nulls = pc.equal(pc.subtract(index, pc.multiply(pc.divide(index, 10), 10)), k % 10)
+            user = pc.add(modulo(cell, block), t * block + 1)
+            nulls = pc.equal(modulo(index, 10), k % 10)
             if k == 0:  # the unknown ids, in the first rows of the first column
                 first = pc.less(index, UNKNOWN_IDS)
                 user = pc.if_else(first, pc.add(index, size.users + 1), user)
                 nulls = pc.and_(nulls, pc.invert(first))
             columns[name.upper()] = pc.if_else(nulls, pa.scalar(None, pa.int64()), user)
         pq.write_table(pa.table(columns), folder / f"{table_name(t)}.parquet")
-    done.write_text(json.dumps(size.__dict__))
+    done.write_text(json.dumps(asdict(size)))
     print(f"analysis: generated {size.label} in {time.perf_counter() - start:.1f} s")
 
 
-def options(size: Size) -> Any:
+def options() -> Any:
     from osddl.uat_users.settings import UatUsersOptions
 
     return UatUsersOptions(
@@ -200,26 +210,35 @@ def bench_model(size: Size) -> Any:
     from osddl.model.users import builtin_users_module
 
     def attribute(name: str, reference: Reference | None) -> Attribute:
+        key = reference is None
         return Attribute(
             name=name, physical_name=name.upper(), emitted_name=name,
-            data_type="Identifier" if reference is None else "Integer", sql_type="int",
-            length=None, precision=None, scale=None, default=None, is_mandatory=reference is None,
-            is_identifier=reference is None, is_auto_number=reference is None, is_active=True,
-            present_but_inactive=False, original_name=None, external_db_type=None,
-            description=None, reference=reference, on_disk=None,
+            data_type="Identifier" if key else "Integer", sql_type="int", length=None,
+            precision=None, scale=None, default=None, is_mandatory=key, is_identifier=key,
+            is_auto_number=key, is_active=True, present_but_inactive=False, original_name=None,
+            external_db_type=None, description=None, reference=reference, on_disk=None,
         )  # fmt: skip
 
     users = Reference(
         module="Users", entity="User", physical_name="ossys_User", schema="dbo",
         delete_rule="Ignore", has_db_constraint=False, constraint_name=None, is_trusted=None,
     )  # fmt: skip
+    attributes = [attribute("Id", None), *(attribute(c, users) for c in USER_COLUMNS)]
     entities = [
         Entity(
-            name=f"T{t:02d}", physical_name=table_name(t), emitted_name=f"T{t:02d}",
-            schema="dbo", catalog=None, ss_key=None, is_static=False, is_external=False,
-            is_active=True, description=None, foreign_keys=[],
-            attributes=[attribute("Id", None), *(attribute(c, users) for c in USER_COLUMNS)],
-        )  # fmt: skip
+            name=f"T{t:02d}",
+            physical_name=table_name(t),
+            emitted_name=f"T{t:02d}",
+            schema="dbo",
+            catalog=None,
+            ss_key=None,
+            is_static=False,
+            is_external=False,
+            is_active=True,
+            description=None,
+            attributes=attributes,
+            foreign_keys=[],
+        )
         for t in range(size.tables)
     ]
     return Model(
@@ -227,6 +246,10 @@ def bench_model(size: Size) -> Any:
         source=Source(engine="sqlite", database="bench"),
         modules=[Module("UserBench", None, False, True, entities), builtin_users_module()],
     )
+
+
+def snapshots(size: Size, folder: Path) -> dict[str, Path]:
+    return {f"dbo.{table_name(t)}": folder / f"{table_name(t)}.parquet" for t in range(size.tables)}
 
 
 # --- analysis: one measurement (a child process) -----------------------------------------------
@@ -249,63 +272,80 @@ def run_baseline(size: Size, folder: Path) -> dict[str, Any]:
 
     imported = rss_mb()
     start = time.perf_counter()
-    distinct, cells = 0, 0
-    for t in range(size.tables):
-        table = pq.read_table(folder / f"{table_name(t)}.parquet", columns=[
-            c.upper() for c in USER_COLUMNS])  # fmt: skip
+    for path in snapshots(size, folder).values():
+        table = pq.read_table(path, columns=[c.upper() for c in USER_COLUMNS])
         for column in table.columns:
-            counts = pc.value_counts(column)
-            distinct += len(counts)
-            cells += len(column) - column.null_count
+            pc.value_counts(column)
         del table
-    users = 0
     for role in ("qa", "uat"):
         with open(folder / f"{role}_users.csv", newline="", encoding="utf-8") as handle:
             for _ in csv.reader(handle):
-                users += 1
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rss": rss_mb(), "imported": imported, "cells": cells,
-            "users": users - 2}  # fmt: skip
+                pass
+    return {"seconds": time.perf_counter() - start, "rss": rss_mb(), "imported": imported}
+
+
+def timed_steps(module: Any) -> dict[str, float]:
+    """Wrap the steps `analyse` calls, to time each (the wrappers add microseconds)."""
+    spent: dict[str, float] = {}
+
+    def wrapped(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+
+        return step
+
+    for name in STEPS:
+        setattr(module, name, wrapped(name, getattr(module, name)))
+    return spent
 
 
 def run_osddl(size: Size, folder: Path, profile: Path | None = None) -> dict[str, Any]:
-    from osddl.uat_users.analysis import analyse
+    import pyarrow.compute as pc
 
-    model, opts = bench_model(size), options(size)
-    snapshots = {f"dbo.{table_name(t)}": folder / f"{table_name(t)}.parquet"
-                 for t in range(size.tables)}  # fmt: skip
+    from osddl.uat_users import analysis as module
+    from osddl.uat_users.classify import CLASSIFICATIONS
+
+    model, opts, files = bench_model(size), options(), snapshots(size, folder)
+    steps = timed_steps(module) if profile is None else {}
     imported = rss_mb()
     start = time.perf_counter()
     if profile is not None:
         import cProfile
 
         profiler = cProfile.Profile()
-        analysis = profiler.runcall(analyse, model, opts, snapshots, base=folder)
+        analysis = profiler.runcall(module.analyse, model, opts, files, base=folder)
         profiler.dump_stats(profile)
     else:
-        analysis = analyse(model, opts, snapshots, base=folder)
+        analysis = module.analyse(model, opts, files, base=folder)
     seconds = time.perf_counter() - start
-    errors = [f.message for f in analysis.findings if f.is_error]
-    matching, tmap = analysis.matching, analysis.tmap
+    rss = rss_mb()
+    referenced, tmap = analysis.referenced, analysis.tmap
+    counts = pc.value_counts(referenced.codes).to_pylist()  # a `classify.Referenced`
+    origins = pc.value_counts(tmap.entries.column("origin")).to_pylist() if tmap else []
     return {
         "seconds": seconds,
-        "rss": rss_mb(),
+        "rss": rss,
         "imported": imported,
+        "steps": steps,
         "passed": analysis.passed,
-        "errors": errors[:5],
+        "errors": [f.text() for f in analysis.findings if f.is_error][:5],
         "columns": len(analysis.catalog),
-        "distinct": len(analysis.referenced),
-        "classes": dict(Counter(r.classification for r in analysis.referenced)),
+        "distinct": len(referenced),
+        "classes": {CLASSIFICATIONS[c["values"]]: c["counts"] for c in counts},
         "mapped": len(tmap.entries) if tmap else 0,
-        "origins": dict(Counter(e.origin for e in tmap.entries)) if tmap else {},
-        "kept": len(matching.kept) if matching else 0,
+        "origins": {c["values"]: c["counts"] for c in origins},
+        "kept": len(tmap.kept) if tmap else 0,
     }
 
 
 def child(kind: str, size: Size, folder: Path) -> dict[str, Any]:
     """One measurement in a fresh process; its own peak RSS is part of the result."""
-    command = [sys.executable, __file__, "--one", kind, "--data", str(folder),
-               "--size", json.dumps(size.__dict__)]  # fmt: skip
+    command = [sys.executable, __file__, "--one", kind, "--data", str(folder)]
+    command += ["--size", json.dumps(asdict(size))]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         print(f"{kind} failed (exit {result.returncode}):\n{result.stderr[-4000:]}")
@@ -313,9 +353,14 @@ def child(kind: str, size: Size, folder: Path) -> dict[str, Any]:
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
+def load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
 def measure_analysis(size: Size, folder: Path, rounds: int, cprofile: bool) -> None:
     write_inputs(size, folder)
     runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
+    before = load()
     for round_ in range(rounds):
         for kind in KINDS[round_ % 2 :] + KINDS[: round_ % 2]:
             runs[kind].append(child(kind, size, folder))
@@ -323,22 +368,27 @@ def measure_analysis(size: Size, folder: Path, rounds: int, cprofile: bool) -> N
     if not last["passed"]:
         print(f"the analysis did not pass its validation: {last['errors']}")
         sys.exit(1)
-    print(f"\nanalysis: {size.label} (median of {rounds}; RSS is each process's peak)")
+    print(f"\nanalysis: {size.label} (median of {rounds}; peak RSS of each process)")
     print(f"{'measure':<10} {'seconds':>8} {'peak RSS MB':>11} {'after imports MB':>16}")
-    medians = {}
+    medians: dict[str, float] = {}
     for kind in KINDS:
-        seconds = statistics.median(r["seconds"] for r in runs[kind])
+        medians[kind] = statistics.median(r["seconds"] for r in runs[kind])
         rss = max(r["rss"] for r in runs[kind])
         imported = max(r["imported"] for r in runs[kind])
-        medians[kind] = (seconds, rss)
-        print(f"{kind:<10} {seconds:>8.2f} {rss:>11.1f} {imported:>16.1f}")
-    (base_s, _), (osddl_s, osddl_rss) = medians["baseline"], medians["osddl"]
-    print(f"ratio osddl / baseline: {osddl_s / base_s:.2f}x")
+        print(f"{kind:<10} {medians[kind]:>8.2f} {rss:>11.1f} {imported:>16.1f}")
+    osddl_s, osddl_rss = medians["osddl"], max(r["rss"] for r in runs["osddl"])
+    print(f"ratio osddl / baseline: {osddl_s / medians['baseline']:.2f}x")
     for kind in KINDS:
-        shown = ", ".join(f"{r['seconds']:.2f}" for r in runs[kind])
-        print(f"  {kind} runs (s): {shown}")
-    print(f"  catalog {last['columns']} columns; {last['distinct']:,} distinct ids "
-          f"{last['classes']}; mapped {last['mapped']:,} {last['origins']}; kept {last['kept']:,}")  # fmt: skip
+        shown = ", ".join(f"{r['seconds']:.2f} s / {r['rss']:.0f} MB" for r in runs[kind])
+        print(f"  {kind} runs: {shown}")
+    median_run = sorted(runs["osddl"], key=lambda r: r["seconds"])[len(runs["osddl"]) // 2]
+    steps = ", ".join(f"{name} {median_run['steps'].get(name, 0):.2f}" for name in STEPS)
+    print(f"  osddl steps (s, median run): {steps}")
+    print(
+        f"  catalog {last['columns']} columns; {last['distinct']:,} distinct ids {last['classes']}"
+    )
+    print(f"  mapped {last['mapped']:,} {last['origins']}; kept {last['kept']:,}")
+    print(f"  load average before / after: {before} / {load()} (CPUs: {os.cpu_count()})")
     time_ok = "met" if osddl_s < SECONDS_GOAL else "NOT met"
     rss_ok = "met" if osddl_rss < RSS_GOAL_MB else "NOT met"
     print(f"goal analysis < {SECONDS_GOAL:.0f} s: {time_ok} ({osddl_s:.2f} s); "
@@ -346,15 +396,24 @@ def measure_analysis(size: Size, folder: Path, rounds: int, cprofile: bool) -> N
     if cprofile:
         import pstats
 
-        stats_file = folder / "analysis.prof"
-        subprocess.run([sys.executable, __file__, "--one", "cprofile", "--data", str(folder),
-                        "--size", json.dumps(size.__dict__)], check=True)  # fmt: skip
-        stats = pstats.Stats(str(stats_file))
+        child("cprofile", size, folder)
+        stats = pstats.Stats(str(folder / "analysis.prof"))
         stats.sort_stats("tottime").print_stats(20)
         stats.sort_stats("cumulative").print_stats(r"osddl/", 25)
 
 
 # --- rerun after an inventory edit -------------------------------------------------------------
+
+LAUNCHER = (
+    "import runpy, sys; sys.setrecursionlimit({}); sys.argv[0] = 'doit'; "
+    "runpy.run_module('doit', run_name='__main__', alter_sys=True)"
+)
+RECURSION_HINT = (
+    "verify:uat_users parses 02_apply_user_remap.sql with sqlglot, which nests every statement "
+    "after the script's first `IF ... DROP TABLE` inside that IF: about 25 recursion levels per "
+    "catalogued column, past Python's default limit from ~35 columns. Rerun with "
+    "--recursion-limit 20000 to measure anyway."
+)
 
 
 def doit(
@@ -380,29 +439,17 @@ def doit(
     return seconds, ran
 
 
-LAUNCHER = (
-    "import runpy, sys; sys.setrecursionlimit({}); sys.argv[0] = 'doit'; "
-    "runpy.run_module('doit', run_name='__main__', alter_sys=True)"
-)
-RECURSION_HINT = (
-    "verify:uat_users parses 02_apply_user_remap.sql with sqlglot, which nests every statement "
-    "after the script's first `IF ... DROP TABLE` inside that IF: about 25 recursion levels per "
-    "catalogued column, past Python's default limit from ~35 columns. Rerun with "
-    "--recursion-limit 20000 to measure anyway."
-)
-
-
 def edit_uat_inventory(path: Path, source: int, new_id: int) -> None:
     """Give the UAT user with Id `source` the id `new_id` (one QA user then gets another target)."""
     text = path.read_text(encoding="utf-8")
     edited, count = re.subn(rf"(?m)^{source},", f"{new_id},", text)
     if count != 1:
         raise SystemExit(f"{path}: no single UAT user {source} to edit")
-    path.write_text(edited, encoding="utf-8")
+    path.write_text(edited, encoding="utf-8", newline="")
 
 
 def grouped(tasks: list[str]) -> str:
-    """`name` or `name:* xN` per task family, in the order they ran."""
+    """`name` or `family:* xN` per task family, in the order they ran."""
     families: dict[str, int] = {}
     for task in tasks:
         family = task.split(":", 1)[0] + (":*" if ":" in task else "")
@@ -415,7 +462,6 @@ def measure_rerun(entities: int, tmp: Path, recursion_limit: int) -> None:
     from osddl.config import KEYS_BY_NAME
 
     workdir = tmp / "rerun"
-    workdir.mkdir()
     database = tmp / "scale.sqlite"
     start = time.perf_counter()
     build_scale(database, entities=entities, attributes=10, rows=3, fk_depth=4)
@@ -425,7 +471,7 @@ def measure_rerun(entities: int, tmp: Path, recursion_limit: int) -> None:
         "uat_users.enabled": "1",
         "uat_users.qa_inventory": qa_file.name,
         "uat_users.uat_inventory": uat_file.name,
-        "uat_users.map": "user_map.csv",  # none: no manual rows
+        "uat_users.map": "user_map.csv",  # no such file: no manual rows
     }
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OSDDL_")},
@@ -436,20 +482,27 @@ def measure_rerun(entities: int, tmp: Path, recursion_limit: int) -> None:
     }
     cold, cold_tasks = doit(workdir, env, recursion_limit, "full_export")
     print(f"rerun: cold full_export {cold:.2f} s, {len(cold_tasks)} tasks")
-    document = json.loads((workdir / "out" / "uat-users" / "transformation-map.json").read_text())
+    noop, noop_tasks = doit(workdir, env, recursion_limit, "full_export")
+    tmap_file = workdir / "out" / "uat-users" / "transformation-map.json"
+    document = json.loads(tmap_file.read_text())
     moved = next(e for e in document["entries"] if e["origin"] == "auto")
     edit_uat_inventory(uat_file, moved["target"], moved["target"] + 1_000_000)
     rerun, ran = doit(workdir, env, recursion_limit, "full_export")
-    after = json.loads((workdir / "out" / "uat-users" / "transformation-map.json").read_text())
-    changed = [e for e in after["entries"] if e not in document["entries"]]
+    changed = [
+        e for e in json.loads(tmap_file.read_text())["entries"] if e not in document["entries"]
+    ]
     ratio = rerun / cold
-    print(f"\nrerun: {entities} entities, UAT user {moved['target']} renumbered "
+    print(f"\nrerun: {entities} entities; UAT user {moved['target']} renumbered "
           f"({len(changed)} map entry changed)")  # fmt: skip
     if recursion_limit:
         print(f"(doit run with sys.setrecursionlimit({recursion_limit}); see --help)")
-    print(f"{'cold s':>7} {'tasks':>6} {'rerun s':>8} {'tasks':>6} {'ratio':>6}")
-    print(f"{cold:>7.2f} {len(cold_tasks):>6} {rerun:>8.2f} {len(ran):>6} {ratio:>6.1%}")
+    print(f"{'cold s':>7} {'tasks':>6} {'no-op s':>8} {'tasks':>6} {'rerun s':>8} {'tasks':>6} "
+          f"{'ratio':>6}")  # fmt: skip
+    print(f"{cold:>7.2f} {len(cold_tasks):>6} {noop:>8.2f} {len(noop_tasks):>6} {rerun:>8.2f} "
+          f"{len(ran):>6} {ratio:>6.1%}")  # fmt: skip
     print(f"  tasks the rerun executed: {grouped(ran)}")
+    print(f"  tasks the no-op executed: {grouped(noop_tasks) or 'none'}")
+    print(f"  load average: {load()} (CPUs: {os.cpu_count()})")
     ok = "met" if ratio <= RERUN_GOAL else "NOT met"
     print(f"goal rerun <= {RERUN_GOAL:.0%} of the cold run: {ok} ({ratio:.1%})")
 

@@ -173,6 +173,13 @@ KEYS: tuple[Key, ...] = (
         "`guid`, `binary`) for NULL remediation; a column default wins.",
     ),
     Key(
+        "policy.fallback_parents",
+        "map",
+        {},
+        "Orphan remediation: the existing parent id to map orphans to, per reference "
+        "(`Module::Entity.Attribute` = id); without one, the remediation pack says how to choose.",
+    ),
+    Key(
         "foreign_keys.enable_creation",
         "bool",
         True,

@@ -13,13 +13,15 @@ from osddl.config import KEYS
 from osddl.io import atomic_write_text, canonical_json
 from osddl.layout import ARTIFACTS
 from osddl.policy.matrix import MATRIX
-from osddl.policy.rationale import RATIONALES
+from osddl.policy.rationale import CONSISTENCY, RATIONALES, REQUIREMENTS
 from osddl.schemas import SCHEMAS
+from osddl.tsql.types import TYPES, limits
 from osddl.typed_json import SCHEMA_DIR
 from osddl.uat_users.docs import DOC as UAT_USERS_DOC
 from osddl.uat_users.docs import SECTIONS as UAT_USERS_SECTIONS
 
 CONFIG_DOC = Path("docs/configuration.md")
+MODEL_DOC = Path("docs/model.md")
 POLICY_DOC = Path("docs/policy.md")
 ARTIFACTS_DOC = Path("docs/artifacts.md")
 
@@ -34,6 +36,25 @@ def settings_table(prefix: str = "") -> str:
     return "\n".join(rows)
 
 
+def types_table() -> str:
+    """The SQL Server type table: arguments, defaults, family, literal, Arrow type, rounding."""
+    rows = [
+        "| type | arguments | bare name means | family | literal | range | Arrow | conversion |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for t in TYPES:
+        shown = ",".join(map(str, t.default_args))
+        default = (f"`{t.name}({shown})`" if t.args else f"fixed ({shown})") if shown else ""
+        span = f"{t.integer_range[0]}..{t.integer_range[1]}" if t.integer_range else ""
+        literal = f"{t.kind}{' (N)' if t.unicode else ''}" if t.kind else "none"
+        alias = f" = `{t.alias_of}`" if t.alias_of else ""
+        rows.append(
+            f"| `{t.name}`{alias} | {limits(t)} | {default} | {t.family} | {literal} | {span} "
+            f"| {t.arrow} | {t.rounding.replace('_', ' ')} |"
+        )
+    return "\n".join(rows)
+
+
 def matrix_table() -> str:
     rows = [
         "| constraint | signal | situation | Cautious | EvidenceGated | Aggressive | rationale |",
@@ -41,6 +62,9 @@ def matrix_table() -> str:
     ]
     for r in MATRIX:
         codes = ", ".join(f"`{c}`" for c in r.rationales) or "(none)"
+        if r.held_back is not None:
+            held = ", ".join(f"`{c}`" for c in r.held_back) or "(none)"
+            codes += f"; when kept or unchecked: {held}"
         rows.append(
             f"| {r.kind} | `{r.signal}` | {r.when} | {r.cautious} | {r.evidence_gated} "
             f"| {r.aggressive} | {codes} |"
@@ -51,9 +75,13 @@ def matrix_table() -> str:
 def rationale_table() -> str:
     return "\n".join(
         [
-            "| code | meaning |",
-            "|---|---|",
-            *(f"| `{code}` | {text} |" for code, text in RATIONALES.items()),
+            "| code | meaning | explains | only on |",
+            "|---|---|---|---|",
+            *(
+                f"| `{code}` | {text} | {', '.join(CONSISTENCY[code].kinds)} "
+                f"| {REQUIREMENTS[CONSISTENCY[code].requires]} |"
+                for code, text in RATIONALES.items()
+            ),
         ]
     )
 
@@ -77,6 +105,7 @@ def layout_table() -> str:
 # (document, section name) → the generator of the text between its markers.
 SECTIONS: dict[tuple[Path, str], Callable[[], str]] = {
     (CONFIG_DOC, "settings"): settings_table,
+    (MODEL_DOC, "sql-types"): types_table,
     (POLICY_DOC, "matrix"): matrix_table,
     (POLICY_DOC, "rationales"): rationale_table,
     (ARTIFACTS_DOC, "layout"): layout_table,

@@ -58,6 +58,7 @@ class ProfileStageOptions:
 class DecideOptions:
     policy: PolicyOptions
     sentinels: dict[str, str]
+    fallback_parents: dict[str, str]  # Module::Entity.Attribute → parent id (orphan remediation)
     provenance: dict[str, dict[str, Any]]  # the policy keys with their sources: in decisions.json
 
 
@@ -215,6 +216,7 @@ def decide_options(settings: Settings, mode: str | None = None) -> DecideOptions
             allow_cross_catalog=settings.flag("foreign_keys.allow_cross_catalog"),
         ),
         sentinels=settings.mapping("policy.sentinels"),
+        fallback_parents=settings.mapping("policy.fallback_parents"),
         provenance={
             name: {"value": settings[name], "source": settings.source_of(name)}
             for name in sorted(KEYS_BY_NAME)

@@ -22,6 +22,8 @@ from osddl.model.store import model_schema
 from osddl.policy.store import DECISION_REPORT_JSON, DECISIONS_JSON
 from osddl.profile.store import SUMMARY_VERSION
 from osddl.proofs.export import RESULT_VERSION
+from osddl.proofs.fit import VERSION as FIT_VERIFICATION_VERSION
+from osddl.proofs.loadable import VERSION as LOADABLE_VERIFICATION_VERSION
 from osddl.proofs.manifest import SCHEMA_VERSION as MANIFEST_VERSION
 from osddl.proofs.order import VERSION as ORDER_VERIFICATION_VERSION
 from osddl.typed_json import schema_id
@@ -259,6 +261,53 @@ def order_verification_schema() -> dict[str, Any]:
     )
 
 
+def fit_verification_schema() -> dict[str, Any]:
+    """proofs/fit-verification.json: a failure inside a data file names batch, row and column."""
+    failure = _object(
+        {"kind": _STR, "file": _STR, "detail": _STR, "batch": _INT, "row": _INT, "column": _STR},
+        optional=("batch", "row", "column"),
+    )
+    body = {
+        "verdict": _VERDICT,
+        "files": _INT,
+        "values": _INT,
+        "failureCount": _INT,
+        "failures": {"type": "array", "items": failure},
+    }
+    return _written(
+        "fit-verification", "osddl value fit verification", FIT_VERIFICATION_VERSION, body
+    )
+
+
+def loadable_verification_schema() -> dict[str, Any]:
+    """proofs/loadable-verification.json: each failure names the constraint, the snapshot and
+    up to 10 primary-key values of the rows SQL Server would refuse."""
+    failure = _object(
+        {
+            "kind": {"enum": ["null", "duplicate", "orphan"]},
+            "constraint": _STR,
+            "file": _STR,
+            "rows": _INT,
+            "detail": _STR,
+            "samples": {"type": "array"},
+            "hint": _STR,
+        }
+    )
+    body = {
+        "mode": _STR,
+        "verdict": _VERDICT,
+        "checked": _counts("notNull", "unique", "foreignKeys"),
+        "failureCount": _INT,
+        "failures": {"type": "array", "items": failure},
+    }
+    return _written(
+        "loadable-verification",
+        "osddl loadable pair verification",
+        LOADABLE_VERIFICATION_VERSION,
+        body,
+    )
+
+
 UAT_COUNTS: Final = (
     "catalogColumns",
     "orphans",
@@ -362,6 +411,8 @@ SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "load-order.schema.json": LOAD_ORDER_JSON.schema,
     "topological-order-proof.schema.json": topological_order_schema,
     "order-verification.schema.json": order_verification_schema,
+    "fit-verification.schema.json": fit_verification_schema,
+    "loadable-verification.schema.json": loadable_verification_schema,
     "manifest.schema.json": manifest_schema,
     "export-validation.schema.json": _codec(
         ExportValidation, "export-validation", "osddl export validation", RESULT_VERSION

@@ -26,6 +26,8 @@ from osddl.stages.verify import (
     UAT_VERIFICATION,
     verdict,
     verify_export_to_file,
+    verify_fit_to_file,
+    verify_loadable_to_file,
     verify_order_to_file,
     verify_uat_users_to_file,
 )
@@ -70,6 +72,16 @@ def _verify_order(options: Any) -> dict[str, str]:
     return tree_values(options, "DynamicData")
 
 
+def _verify_fit(options: Any) -> dict[str, str]:
+    verify_fit_to_file(out())
+    return tree_values(options, "DynamicData")
+
+
+def _verify_loadable(options: Any) -> dict[str, str]:
+    verify_loadable_to_file(options.selection, out())
+    return tree_values(options, "data")
+
+
 def _verify_uat_users(options: Any) -> dict[str, str]:
     verify_uat_users_to_file(options, out())
     return tree_values(options, "DynamicData")
@@ -111,6 +123,27 @@ def task_verify() -> Iterator[dict[str, object]]:
         "uptodate": [TreeUnchanged(order, "DynamicData")],  # every script it reads
         "verbosity": 2,
     }
+    yield {
+        "name": "fit",
+        "doc": "Prove from the emitted INSERTs that every value fits its column's emitted type.",
+        "actions": [(operator_action(_verify_fit), [order])],
+        "file_dep": [artifact("model"), artifact("decisions")],
+        "targets": [artifact("fit_verification")],
+        "task_dep": ["load_script", "sweep"],
+        "uptodate": [TreeUnchanged(order, "DynamicData")],  # every script it reads
+        "verbosity": 2,
+    }
+    yield {
+        "name": "loadable",
+        "doc": "Prove the emitted schema accepts the emitted data: no NULLs under NOT NULL, "
+        "duplicates under a unique index or orphans under a checked FK, in every mode.",
+        "actions": [(operator_action(_verify_loadable), [order])],
+        "file_dep": [artifact("model"), artifact("decisions")],
+        "targets": [artifact("loadable_verification")],
+        "task_dep": ["load_script", "sweep"],
+        "uptodate": [TreeUnchanged(order, "data")],  # every snapshot it reads
+        "verbosity": 2,
+    }
     if enabled:
         yield _verify_uat_users_task()
     yield {
@@ -118,7 +151,7 @@ def task_verify() -> Iterator[dict[str, object]]:
         "doc": "Re-hash every artifact of the manifest; completeness against the model.",
         "actions": [(operator_action(_verify_export), [chosen])],
         # After the proofs: it re-hashes their files too.
-        "task_dep": ["sweep", "verify:order", *uat_users_proofs()],
+        "task_dep": ["sweep", "verify:order", "verify:fit", "verify:loadable", *uat_users_proofs()],
         "targets": [artifact("export_validation")],
         "uptodate": [TreeUnchanged(chosen, exclude=CHECKED)],  # it re-hashes the whole tree
         "verbosity": 2,
@@ -127,7 +160,13 @@ def task_verify() -> Iterator[dict[str, object]]:
         "name": "verdict",
         "doc": "Print every proof's status; fail when any proof failed.",
         "actions": [(operator_action(verdict), [out(), enabled])],
-        "task_dep": ["verify:order", *uat_users_proofs(), "verify:export"],
+        "task_dep": [
+            "verify:order",
+            "verify:fit",
+            "verify:loadable",
+            *uat_users_proofs(),
+            "verify:export",
+        ],
         "uptodate": [False],  # reads a few small files; a failed proof must fail every run
         "verbosity": 2,
     }
@@ -160,7 +199,14 @@ def task_manifest() -> dict[str, object]:
     options = manifest_options(settings())
     return {
         "actions": [(operator_action(_manifest), [options])],
-        "task_dep": [*PRODUCERS, "sweep", "verify:order", *uat_users_proofs()],
+        "task_dep": [
+            *PRODUCERS,
+            "sweep",
+            "verify:order",
+            "verify:fit",
+            "verify:loadable",
+            *uat_users_proofs(),
+        ],
         "targets": [artifact("manifest")],
         "uptodate": [TreeUnchanged(options, exclude=UNLISTED)],
         "verbosity": 2,
@@ -170,7 +216,16 @@ def task_manifest() -> dict[str, object]:
 def stages() -> list[str]:
     """What full_export runs before its gate, in order; the proofs come before the manifest,
     which lists their files."""
-    return [*PRODUCERS, "dynamic_data", "sweep", "verify:order", *uat_users_proofs(), "manifest"]
+    return [
+        *PRODUCERS,
+        "dynamic_data",
+        "sweep",
+        "verify:order",
+        "verify:fit",
+        "verify:loadable",
+        *uat_users_proofs(),
+        "manifest",
+    ]
 
 
 def task_full_export() -> dict[str, object]:

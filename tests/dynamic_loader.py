@@ -21,10 +21,8 @@ Deliberate differences from SQL Server, none of which hides a bug in the scripts
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +40,7 @@ from osddl.model.contract import Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.model.store import read_model
 from osddl.selection import find_table
-from osddl.tsql import normalise, parse_literal
+from osddl.tsql import normalise, parse_literal, quiet_sqlglot, split_batches
 from tests.ssdt_rehearsal import SqlServerType, metadata_from_shapes
 
 EXACT_TYPES = frozenset({"decimal", "numeric", "money", "smallmoney"})
@@ -93,16 +91,8 @@ class _Target:
 
 
 def batches(text: str) -> Iterator[str]:
-    """GO-separated batches: a batch ends at a line that is exactly `GO` (what sqlcmd sees)."""
-    lines: list[str] = []
-    for line in text.splitlines():
-        if line == "GO":
-            yield "\n".join(lines)
-            lines = []
-        else:
-            lines.append(line)
-    if "\n".join(lines).strip():
-        yield "\n".join(lines)
+    """GO-separated batches, split by `osddl.tsql.read.split_batches` (the one GO rule)."""
+    return (batch.text for batch in split_batches(text.splitlines()))
 
 
 def includes(load_script: Path) -> list[Path]:
@@ -134,18 +124,6 @@ def _read(path: Path) -> str:
     """The file's exact text (no newline translation: a stray CR must stay visible)."""
     with path.open(encoding="utf-8", newline="") as handle:
         return handle.read()
-
-
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot warns that `SET IDENTITY_INSERT` falls back to a command; that is expected."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 # ---- the target database ------------------------------------------------------------------------
@@ -272,7 +250,7 @@ class _Loader:
                 self.table_node(identity["table"], where)
                 continue
             try:
-                with _quiet_sqlglot():
+                with quiet_sqlglot():
                     statements = sqlglot.parse(batch, read="tsql")
             except sqlglot.errors.SqlglotError as error:
                 raise LoadError(f"{where}: does not parse: {error}") from None

@@ -167,3 +167,55 @@ def create_tables(
                 child.insert(),
                 [{"ID": i, "PARENTID": p, "A": a, "B": b} for i, p, a, b in children],
             )
+
+
+def self_reference_model() -> Model:
+    """Node(Id, ParentId → Node itself, Ignore rule, no FK): a table's reference to itself."""
+    ref = Reference(
+        module="M",
+        entity="Node",
+        physical_name="NODE",
+        schema="dbo",
+        delete_rule="Ignore",
+        has_db_constraint=False,
+        constraint_name=None,
+        is_trusted=None,
+    )
+    node = Entity(
+        name="Node",
+        physical_name="NODE",
+        emitted_name="Node",
+        schema="dbo",
+        catalog=None,
+        ss_key=None,
+        is_static=False,
+        is_external=False,
+        is_active=True,
+        description=None,
+        attributes=[_attr("Id", True), _attr("ParentId", reference=ref)],
+        indexes=[_pk("NODE", "ID")],
+    )
+    return Model(
+        schema_version="osddl.model/1",
+        source=Source(engine="test", database=None),
+        modules=[Module(name="M", ss_key=None, is_system=False, is_active=True, entities=[node])],
+    )
+
+
+# Node rows (id, parent id): 4 and 5 point at 99 and 98, which no row has; 3 points at itself.
+SELF_ROWS: list[tuple[int, int | None]] = [(1, None), (2, 1), (3, 3), (4, 99), (5, 98), (6, 99)]
+
+
+def create_self_table(engine: sa.Engine, rows: list[tuple[int, int | None]] = SELF_ROWS) -> None:
+    """(Re)create NODE with the given (id, parent id) rows, without a constraint on PARENTID."""
+    meta = sa.MetaData()
+    node = sa.Table(
+        "NODE",
+        meta,
+        sa.Column("ID", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("PARENTID", sa.Integer),
+    )
+    with engine.begin() as connection:
+        meta.drop_all(connection)
+        meta.create_all(connection)
+        connection.execute(node.insert(), [{"ID": i, "PARENTID": p} for i, p in rows])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from doit import dependency
 
-from osddl import filecheck
+from tasks import filecheck
 
 
 def _rewrite(path: Path, data: bytes, mtime_ns: int) -> None:

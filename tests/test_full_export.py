@@ -10,12 +10,20 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from fixtures.demo import build_demo
 from osddl.layout import ARTIFACTS
+from osddl.model.store import read_model
+from osddl.policy.store import read_decisions
+from osddl.proofs.loadable import verify_loadable
+from osddl.selection import SelectionOptions, select
 from osddl.typed_json import validate
 from tests.doit_runs import (
     ROOT,
@@ -102,9 +110,20 @@ def test_verify_fails_on_tampering(exported: Path, tmp_path: Path, tamper: objec
 
 
 def test_editing_the_policy_mode_reruns_no_snapshot(exported: Path, tmp_path: Path) -> None:
+    """Aggressive makes Employee.HireDate NOT NULL over the demo's NULLs: the gate fails on the
+    loadable pair, listing the column (issue 11 item 6), after rerunning only the policy side."""
     work = copy_project(exported, tmp_path / "w")
     result = doit(work, "full_export", OSDDL_POLICY_MODE="aggressive")
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert "verify:loadable: FAIL" in result.stdout
+    assert "NULLs under NOT NULL (HR::Employee.HireDate)" in result.stdout
+    proof = json.loads((work / "out/proofs/loadable-verification.json").read_text())
+    assert [(f["kind"], f["constraint"]) for f in proof["failures"]] == [
+        ("null", "dbo.OSUSR_HRM_EMPLOYEE.HIREDATE")
+    ]
+    for folder in ("suggestions", "Remediation"):
+        for script in (work / "out/ssdt" / folder).glob("*.sql"):
+            assert "ossys" not in script.read_text(encoding="utf-8").casefold(), script
     ran = executed(result)
     assert {"decide", "ssdt", "verify:order", "manifest", "full_export"} <= ran
     assert not any(
@@ -183,3 +202,74 @@ def test_interrupted_run_finishes_with_the_same_bytes(
     shutil.copy(work / "qa.sqlite", clean / "qa.sqlite")
     assert doit(clean, "full_export", **no_users).returncode == 0
     assert tree(work / "out") == tree(clean / "out")
+
+
+def test_platform_tables_never_appear_in_suggestions_or_remediation(exported: Path) -> None:
+    scripts = [*(exported / "out/ssdt").glob("suggestions/*.sql")]
+    scripts += (exported / "out/ssdt").glob("Remediation/*.sql")
+    assert len(scripts) == 5
+    for script in scripts:
+        assert "ossys" not in script.read_text(encoding="utf-8").casefold(), script
+
+
+def _tamper_snapshot(out: Path, table: str, column: str, edit: Callable[[list[Any]], None]) -> None:
+    snapshot = out / f"data/{table}.parquet"
+    data = pq.read_table(snapshot)
+    values = data.column(column).to_pylist()
+    edit(values)
+    index = data.column_names.index(column)
+    data = data.set_column(index, column, pa.array(values, type=data.schema.field(column).type))
+    pq.write_table(data, snapshot)
+
+
+def _first_row_null(values: list[Any]) -> None:
+    values[0] = None
+
+
+def _second_row_copies_the_first(values: list[Any]) -> None:
+    values[1] = values[0]
+
+
+def _first_row_dangles(values: list[Any]) -> None:
+    values[0] = 10**9
+
+
+LOADABLE_TAMPERS: dict[str, tuple[str, str, Callable[[list[Any]], None], str]] = {
+    "null": ("dbo.OSUSR_SAL_ORDER", "NUMBER", _first_row_null, "dbo.OSUSR_SAL_ORDER.NUMBER"),
+    "duplicate": (
+        "dbo.OSUSR_CAT_TAG",
+        "NAME",
+        _second_row_copies_the_first,
+        "dbo.OSUSR_CAT_TAG.OSIDX_OSUSR_CAT_TAG_NAME",
+    ),
+    "orphan": (
+        "dbo.OSUSR_SAL_ORDERLINE",
+        "ORDERID",
+        _first_row_dangles,
+        "dbo.OSUSR_SAL_ORDERLINE.ORDERID",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", LOADABLE_TAMPERS, ids=str)
+def test_loadable_proof_fails_on_data_the_schema_refuses(
+    exported: Path, tmp_path: Path, kind: str
+) -> None:
+    table, column, edit, constraint = LOADABLE_TAMPERS[kind]
+    work = copy_project(exported, tmp_path / "w")
+    out = work / "out"
+    before = verify_loadable_in(out)
+    assert before["verdict"] == "pass" and before["checked"]["foreignKeys"] > 0
+    _tamper_snapshot(out, table, column, edit)
+    after = verify_loadable_in(out)
+    assert after["verdict"] == "fail"
+    assert [(f["kind"], f["constraint"]) for f in after["failures"]] == [(kind, constraint)]
+    assert after["failures"][0]["samples"]
+    schema = json.loads((ROOT / "docs/schemas/loadable-verification.schema.json").read_text())
+    assert validate(schema, after) == []
+
+
+def verify_loadable_in(out: Path) -> dict[str, Any]:
+    model = read_model(out / "model.json")
+    decisions = read_decisions(out / "decisions.json")
+    return verify_loadable(model, decisions, select(model, SelectionOptions()), out)

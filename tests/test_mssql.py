@@ -42,3 +42,15 @@ def test_sql_server_catalog_uses_a_fixed_number_of_statements() -> None:
     counter.count = 0
     extract_model(engine, ModelOptions(include_system=True, include_inactive=True), None)
     assert counter.count == few
+
+
+def test_sql_server_self_reference_with_orphans_has_evidence() -> None:
+    from tests.test_profile import check_self_reference
+
+    engine = create_source_engine(MSSQL_URL)
+    try:
+        check_self_reference(engine)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS dbo.NODE")
+        engine.dispose()

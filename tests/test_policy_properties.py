@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,7 @@ from osddl.policy.decide import (
     decide,
 )
 from osddl.policy.matrix import MODES
-from osddl.policy.rationale import MODE_CODES, RATIONALES
+from osddl.policy.rationale import CONSISTENCY, MODE_CODES, RATIONALES, DecisionKind, consistent
 from osddl.profile.evidence import EVIDENCE_STATUSES, Evidence
 from tests.policy_strategies import cases
 
@@ -197,3 +198,61 @@ def test_every_decision_is_explained_by_sorted_known_codes(case: Case) -> None:
             assert [c for c in codes if c.startswith("MODE_")] == [MODE_CODES[mode]], where
             remediation = d.requires_remediation
             assert remediation == ("REMEDIATION_REQUIRED" in codes), where
+
+
+def _outcome(
+    d: ColumnDecision | UniqueDecision | ReferenceDecision,
+) -> tuple[DecisionKind, bool, bool]:
+    """(kind, constrained, checked) of one decision."""
+    if isinstance(d, ColumnDecision):
+        return "column", d.make_not_null, d.make_not_null
+    if isinstance(d, UniqueDecision):
+        return "unique", d.enforce_unique, d.enforce_unique
+    return "reference", d.create_fk, d.create_fk and d.with_check
+
+
+@PROPERTY
+@given(cases())
+def test_every_rationale_code_agrees_with_the_decision_it_explains(case: Case) -> None:
+    model, evidence, options = case
+    for mode in MODES:
+        for d in every_decision(decide(model, evidence, in_mode(options, mode))):
+            kind, constrained, checked = _outcome(d)
+            for code in d.rationales:
+                assert consistent(
+                    code,
+                    kind,
+                    mode,
+                    constrained=constrained,
+                    checked=checked,
+                    remediation=d.requires_remediation,
+                ), f"{mode}: {code} ({CONSISTENCY[code]}) contradicts {d}"
+
+
+def test_every_rationale_code_has_a_consistency_rule() -> None:
+    assert list(CONSISTENCY) == list(RATIONALES)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "constrained", "checked", "remediation"),
+    [
+        ("FK_ENFORCED", "reference", False, False, False),  # the contradiction of issue 11
+        ("FK_ENFORCED", "reference", True, False, False),  # WITH NOCHECK is not enforced
+        ("NULL_BUDGET_USED", "column", False, False, False),
+        ("DATA_HAS_ORPHANS", "reference", True, True, False),
+        ("OVERRIDE_NULLABLE", "column", True, True, False),
+        ("PK", "reference", True, True, False),
+        ("MODE_AGGRESSIVE", "column", True, True, False),  # decided in Cautious
+    ],
+)
+def test_contradictions_are_caught(
+    code: str, kind: DecisionKind, constrained: bool, checked: bool, remediation: bool
+) -> None:
+    assert not consistent(
+        code,
+        kind,
+        "cautious",
+        constrained=constrained,
+        checked=checked,
+        remediation=remediation,
+    )

@@ -20,7 +20,12 @@ from osddl.profile.run import ProfileOptions, profile_model
 from osddl.profile.store import read_profile, write_profile
 from osddl.source.engine import create_source_engine
 from osddl.stages.extract_model import extract_to_file
-from tests.profile_models import create_tables, parent_child_model
+from tests.profile_models import (
+    create_self_table,
+    create_tables,
+    parent_child_model,
+    self_reference_model,
+)
 from tests.project_settings import env_settings
 
 small = st.none() | st.integers(min_value=0, max_value=3)
@@ -90,6 +95,29 @@ def test_postgres_evidence_equals_python(
 ) -> None:
     engine = sa.create_engine(postgres_url)
     check_evidence(engine, parents, rows)
+    engine.dispose()
+
+
+def check_self_reference(engine: sa.Engine) -> None:
+    """A table's reference to itself has evidence: its orphans, counted and sampled."""
+    create_self_table(engine)
+    found = profile_model(engine, self_reference_model(), ProfileOptions(parallel_tables=1))
+    (reference,) = [e for e in found if e.kind == "reference"]
+    assert reference.status == "succeeded", reference.message
+    assert (reference.orphan_count, reference.orphan_distinct_values) == (3, 2)
+    assert reference.samples == [[4, 99], [5, 98], [6, 99]]
+    assert (reference.referenced_table, reference.referenced_column) == ("NODE", "ID")
+
+
+def test_sqlite_self_reference_with_orphans_has_evidence(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'self.sqlite'}")
+    check_self_reference(engine)
+    engine.dispose()
+
+
+def test_postgres_self_reference_with_orphans_has_evidence(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    check_self_reference(engine)
     engine.dispose()
 
 

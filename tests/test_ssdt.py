@@ -220,7 +220,9 @@ def rehearse(engine: sa.Engine, demo: Path) -> None:
         metadata.create_all(connection)
     model = read_model(demo / "out/model.json")
     seeds = [
-        seed_plan(m, e, demo / "out" / path("static_snapshot", m, e), "authoritative")
+        seed_plan(
+            m, e, demo / "out" / path("static_snapshot", m, e), "authoritative", model.source.engine
+        )
         for m, e in select(model, SelectionOptions(export_users=False)).static
     ]
     assert seeds

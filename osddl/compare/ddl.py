@@ -10,11 +10,9 @@ only what a deployed schema would enforce counts as drift.
 from __future__ import annotations
 
 import itertools
-import logging
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,12 @@ from sqlglot.errors import ParseError, TokenError
 
 from osddl.errors import InputError
 from osddl.io import write_json
+from osddl.tsql.read import quiet_sqlglot, split_batches
+from osddl.tsql.types import ALIASES, DEFAULT_ARGS, SQLSERVER_TYPES
 
 SCHEMA_VERSION = "osddl.dmm-diff/1"
 
 _TSQL = Dialect.get_or_raise("tsql")
-_GO = re.compile(r"^\s*go\s*;?\s*$", re.IGNORECASE)
 _SQLCMD = re.compile(r"^\s*:[A-Za-z]+\b")  # `:r file`, `:setvar x y` (SQLCMD mode, not T-SQL)
 _UNCLOSED = re.compile(r"Missing (\S+) from \d+:(\d+)")
 _FIX = "fix the DDL or exclude the file"
@@ -56,20 +55,13 @@ _TYPE_NAMES = {
     "TIMESTAMPTZ": "datetimeoffset",
     "VARIANT": "sql_variant",
 }
-# SQL Server's implicit arguments: `datetime2` == `datetime2(7)`, `decimal` == `decimal(18,0)`.
+# SQL Server's implicit arguments (`datetime2` == `datetime2(7)`, `decimal` == `decimal(18,0)`) for
+# the types whose arguments a declaration may leave out; money's are fixed, never written.
 _DEFAULT_ARGS: dict[str, tuple[str, ...]] = {
-    "decimal": ("18", "0"),
-    "char": ("1",),
-    "varchar": ("1",),
-    "nchar": ("1",),
-    "nvarchar": ("1",),
-    "binary": ("1",),
-    "varbinary": ("1",),
-    "time": ("7",),
-    "datetime2": ("7",),
-    "datetimeoffset": ("7",),
+    name: tuple(str(arg) for arg in args)
+    for name, args in DEFAULT_ARGS.items()
+    if SQLSERVER_TYPES[name]
 }
-_ALIASES = {"sysname": "nvarchar(128)"}
 
 
 @dataclass(frozen=True)
@@ -181,7 +173,7 @@ def read_ddl(path: Path) -> dict[str, TableShape]:
     statements are collected first and applied to the tables afterwards.
     """
     pieces: list[_Piece] = []
-    with _quiet_sqlglot():
+    with quiet_sqlglot():
         for file in _sql_files(path):
             for batch in _batches(file):
                 for statement in _parse(batch):
@@ -217,18 +209,12 @@ def _read_text(file: Path) -> str:
 
 def _batches(file: Path) -> Iterator[_Batch]:
     """Split on lines that are exactly `GO`; SQLCMD lines become blank so line numbers stay true."""
-    start, lines = 1, list[str]()
-    for number, line in enumerate(_read_text(file).splitlines(), start=1):
-        if _GO.match(line):
-            yield _batch(file, start, lines)
-            start, lines = number + 1, []
-        else:
-            lines.append("" if _SQLCMD.match(line) else line)
-    yield _batch(file, start, lines)
+    lines = ("" if _SQLCMD.match(line) else line for line in _read_text(file).splitlines())
+    for batch in split_batches(lines):
+        yield _batch(file, batch.line, batch.text)
 
 
-def _batch(file: Path, line: int, lines: list[str]) -> _Batch:
-    text = "\n".join(lines)
+def _batch(file: Path, line: int, text: str) -> _Batch:
     try:
         tokens = _keep(_TSQL.tokenize(text))
     except TokenError as exc:
@@ -304,18 +290,6 @@ def _is_check_option(tokens: list[Token], i: int) -> bool:
     return (
         tokens[i + 1].text.upper() in ("CHECK", "NOCHECK") and tokens[i + 2].text.upper() == "ADD"
     )
-
-
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot logs every statement it keeps as an opaque Command; we judge those ourselves."""
-    logger = logging.getLogger("sqlglot")
-    previous = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous)
 
 
 def _parse(batch: _Batch) -> list[exp.Expr]:
@@ -502,7 +476,7 @@ def _column_type(node: exp.ColumnDef, batch: _Batch) -> str:
     if name == "float" and args and args[0].isdigit():
         return "real" if int(args[0]) <= 24 else "float"  # SQL Server has only these two sizes
     text = f"{name}({','.join(args)})" if args else name
-    return _ALIASES.get(text, text)
+    return ALIASES.get(text, text)
 
 
 def _type_name(kind: exp.DataType, source_word: str) -> str:

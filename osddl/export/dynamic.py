@@ -22,6 +22,7 @@ from osddl.io import temp_file_for
 from osddl.model.sqltype import SqlType
 from osddl.templating import render
 from osddl.tsql import literal, qualified, quote
+from osddl.tsql.types import INTEGER_RANGES, KINDS
 
 MAX_BATCH_ROWS = 1000  # SQL Server's limit for one row constructor
 
@@ -68,11 +69,22 @@ _ISO = {
     "datetime": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}"),
 }
 _WIDTH = {"datetime": 23}  # milliseconds: truncated, as SQL Server's datetime holds them
-_INTEGERS = ("int", "bigint", "smallint", "tinyint")
+
+
+def _integer_renderer(sql_type: SqlType) -> Renderer:
+    """Plain ints in the type's range; anything else (and the refusal) is `literal`'s."""
+    low, high = INTEGER_RANGES[sql_type.name]
+
+    def render(value: Any) -> str:
+        if type(value) is int and low <= value <= high:
+            return str(value)
+        return literal(value, sql_type)
+
+    return render
 
 
 def _text_renderer(sql_type: SqlType) -> Renderer:
-    prefix = "N'" if sql_type.name in ("nchar", "nvarchar", "ntext", "xml", "sysname") else "'"
+    prefix = "N'" if sql_type.info.unicode else "'"
 
     def render(value: Any) -> str:
         if isinstance(value, str) and _PLAIN_TEXT.fullmatch(value):
@@ -98,11 +110,13 @@ def _temporal_renderer(sql_type: SqlType) -> Renderer:
 
 
 def _decimal_renderer(sql_type: SqlType) -> Renderer:
-    scale = sql_type.scale or 0
+    precision, scale = sql_type.precision_scale()
 
     def render(value: Any) -> str:
-        if isinstance(value, decimal.Decimal) and value and value.as_tuple().exponent == -scale:
-            return format(value, "f")
+        if isinstance(value, decimal.Decimal) and value:
+            shape = value.as_tuple()
+            if shape.exponent == -scale and len(shape.digits) <= precision:
+                return format(value, "f")
         return literal(value, sql_type)
 
     return render
@@ -110,12 +124,12 @@ def _decimal_renderer(sql_type: SqlType) -> Renderer:
 
 def _renderer(sql_type: SqlType) -> Renderer:
     """The literal renderer of a column, built once per column."""
-    name = sql_type.name
-    if name in _INTEGERS:
-        fast: Renderer = lambda v: str(int(v))  # noqa: E731
-    elif name == "bit":
+    name, kind = sql_type.name, KINDS.get(sql_type.name)
+    if kind == "integer":
+        fast = _integer_renderer(sql_type)
+    elif kind == "bit":
         fast = lambda v: "1" if v else "0"  # noqa: E731
-    elif name in ("char", "varchar", "text", "nchar", "nvarchar", "ntext", "xml", "sysname"):
+    elif kind in ("ansi", "unicode"):
         fast = _text_renderer(sql_type)
     elif name in _ISO and (name != "datetime2" or (sql_type.scale or 7) == 7):
         fast = _temporal_renderer(sql_type)

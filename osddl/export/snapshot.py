@@ -24,7 +24,8 @@ from osddl.io import temp_file_for
 from osddl.model.contract import Attribute, Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.source.engine import DEFAULT_SCHEMA, source_errors
-from osddl.tsql import family
+from osddl.tsql.types import Arrow
+from osddl.tsql.write import exact_decimal
 
 SNAPSHOT_VERSION = "osddl.snapshot/1"
 STATIC_INDEX_VERSION = "osddl.static-data/1"  # data/static-data.json
@@ -53,10 +54,10 @@ def _text_time(value: Any, date_part: bool, time_part: bool) -> str:
     return day if date_part else clock
 
 
-def _decimal(value: Any, scale: int) -> decimal.Decimal:
+def _decimal(value: Any, sql_type: SqlType) -> decimal.Decimal:
+    """At the column's scale, rounded as SQL Server rounds into the type (the type table)."""
     number = value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
-    # SQL Server decimals have up to 38 digits; Python's default context keeps only 28.
-    return number.quantize(decimal.Decimal(1).scaleb(-scale), context=decimal.Context(prec=40))
+    return exact_decimal(number, sql_type.precision_scale()[1], sql_type)
 
 
 def _guid(value: Any) -> str:
@@ -69,25 +70,29 @@ Converter = Callable[[Any], Any]
 def arrow_field(attribute: Attribute) -> tuple[pa.DataType, Converter]:
     """The Arrow type of a column and the function that makes a driver value exact in it."""
     sql_type = parse_sql_type(attribute.sql_type)
-    kind = "guid" if sql_type.name == "uniqueidentifier" else family(sql_type.name)
-    if sql_type.name in ("decimal", "numeric", "money", "smallmoney"):
-        precision, scale = sql_type.precision or 19, sql_type.scale or 0
-        if sql_type.name in ("money", "smallmoney"):
-            precision, scale = 19, 4
-        return pa.decimal128(precision, scale), lambda v: _decimal(v, scale)
-    table: dict[str, tuple[pa.DataType, Converter]] = {
-        "number": (pa.float64(), float)
-        if sql_type.name in ("float", "real")
-        else (pa.int64(), int),
-        "bit": (pa.bool_(), lambda v: bool(int(v))),
-        "text": (pa.string(), str),
-        "guid": (pa.string(), _guid),
-        "binary": (pa.binary(), bytes),
-        "date": (pa.string(), lambda v: _text_time(v, True, False)),
-        "time": (pa.string(), lambda v: _text_time(v, False, True)),
-        "datetime": (pa.string(), lambda v: _text_time(v, True, True)),
-    }
-    return table[kind]
+    info = sql_type.info
+    if info.arrow == "decimal":
+        return pa.decimal128(*sql_type.precision_scale()), lambda v: _decimal(v, sql_type)
+    if info.arrow == "string" and info.family in _STRING_CONVERTERS:
+        return pa.string(), _STRING_CONVERTERS[info.family]
+    return _ARROW[info.arrow]
+
+
+# Arrow type of the type table's `arrow` fact → (Arrow type, converter of a driver value).
+_ARROW: dict[Arrow, tuple[pa.DataType, Converter]] = {
+    "int64": (pa.int64(), int),
+    "float64": (pa.float64(), float),
+    "bool": (pa.bool_(), lambda v: bool(int(v))),
+    "string": (pa.string(), str),
+    "binary": (pa.binary(), bytes),
+}
+# Strings that are not plain text: GUIDs upper case, dates/times as ISO 8601 with 7 digits.
+_STRING_CONVERTERS: dict[str, Converter] = {
+    "guid": _guid,
+    "date": lambda v: _text_time(v, True, False),
+    "time": lambda v: _text_time(v, False, True),
+    "datetime": lambda v: _text_time(v, True, True),
+}
 
 
 def exported_attributes(entity: Entity) -> list[Attribute]:

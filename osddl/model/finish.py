@@ -14,9 +14,9 @@ from osddl.config import closest
 from osddl.errors import InputError
 from osddl.model.contract import Attribute, Entity, Model, Module
 from osddl.model.naming import NamingOptions, column_name, table_name
-from osddl.model.sqltype import parse_sql_type
-from osddl.model.types import canonical_type, logical_sql_type
+from osddl.model.types import canonical_type, declared_sql_type, logical_sql_type
 from osddl.model.users import USERS_MODULE, builtin_users_module
+from osddl.tsql.types import fit
 
 
 @dataclass(frozen=True)
@@ -94,27 +94,17 @@ def _identifier_types(modules: Sequence[Module]) -> dict[tuple[str, str], str]:
 
 
 def _own_sql_type(attribute: Attribute, where: str) -> str:
-    """On-disk type wins, then External_Column_Type, then the logical table."""
-    if attribute.on_disk is not None:
-        disk = attribute.on_disk
-        text = parse_sql_type(disk.sql_type, where).name
-        return replace(
-            parse_sql_type(text, where),
-            length=disk.length,
-            precision=disk.precision,
-            scale=disk.scale,
-        ).render()
-    if attribute.external_db_type:
-        return parse_sql_type(attribute.external_db_type, f"{where}.externalDbType").render()
-    if attribute.reference is not None:
+    """The declared type (`declared_sql_type`) made valid on SQL Server: past a limit it becomes
+    the largest valid type (the model report warns); a type SQL Server cannot have is an error."""
+    declared = declared_sql_type(attribute, where)
+    if declared is None:
         return ""  # the target's identifier type, filled in a second pass
-    return logical_sql_type(
-        attribute.data_type,
-        attribute.length,
-        attribute.precision,
-        attribute.scale,
-        f"{where}.dataType",
-    ).render()
+    fitted = fit(declared)
+    if fitted.impossible:
+        raise InputError(
+            f"{where} ({attribute.name}): type {fitted.problem}; fix the column type or the model"
+        )
+    return fitted.sql_type.render()
 
 
 def _typed(modules: list[Module], source: str) -> list[Module]:

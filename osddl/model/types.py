@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from osddl.errors import InputError
+from osddl.model.contract import Attribute
 from osddl.model.sqltype import SqlType, parse_sql_type
 
 TABLE_PATH = Path(__file__).with_name("type_mapping.toml")
@@ -67,3 +68,27 @@ def logical_sql_type(
         scale=scale if scale is not None else entry.default_scale,
     )
     return parse_sql_type(text, where)
+
+
+def declared_sql_type(attribute: Attribute, where: str) -> SqlType | None:
+    """The type the sources declare, before SQL Server's limits are applied: on-disk wins, then
+    External_Column_Type, then the logical table; None for a reference (its target's type)."""
+    if attribute.on_disk is not None:
+        disk = attribute.on_disk
+        return SqlType(
+            parse_sql_type(disk.sql_type, where).name,
+            length=disk.length,
+            precision=disk.precision,
+            scale=disk.scale,
+        )
+    if attribute.external_db_type:
+        return parse_sql_type(attribute.external_db_type, f"{where}.externalDbType")
+    if attribute.reference is not None:
+        return None
+    return logical_sql_type(
+        attribute.data_type,
+        attribute.length,
+        attribute.precision,
+        attribute.scale,
+        f"{where}.dataType",
+    )

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from osddl.errors import InputError
-from osddl.model.contract import Entity, Model
+from osddl.model.contract import Attribute, Entity, Model
+from osddl.model.identity import disagreement
+from osddl.model.types import declared_sql_type
+from osddl.tsql.types import fit
 
 Severity = Literal["error", "warning"]
 
@@ -25,7 +28,21 @@ def _dupes(names: Sequence[str]) -> list[str]:
     return sorted({n for n in names if counts[n.casefold()] > 1})
 
 
-def _entity_findings(entity: Entity, path: str, waived: bool) -> Iterator[Finding]:
+def _attribute_findings(attribute: Attribute, path: str, engine: str) -> Iterator[Finding]:
+    """A declared type past SQL Server's limits (emitted as the largest valid type), and an
+    identity the catalog and isAutoNumber disagree on."""
+    try:
+        declared = declared_sql_type(attribute, path)
+    except InputError:
+        declared = None  # a bad type text is finish's error, not a finding
+    fitted = fit(declared) if declared is not None else None
+    if fitted is not None and fitted.problem and not fitted.impossible:
+        yield Finding("warning", f"{path}.sqlType", f"{attribute.name}: type {fitted.problem}")
+    if why := disagreement(attribute, engine):
+        yield Finding("warning", f"{path}.isAutoNumber", f"{attribute.name}: {why}")
+
+
+def _entity_findings(entity: Entity, path: str, waived: bool, engine: str) -> Iterator[Finding]:
     if not entity.attributes and not waived:
         yield Finding(
             "error",
@@ -55,6 +72,7 @@ def _entity_findings(entity: Entity, path: str, waived: bool) -> Iterator[Findin
                     f"{apath}.{field}",
                     f"{value} is negative; expected a {field} >= 0 or null",
                 )
+        yield from _attribute_findings(attribute, apath, engine)
         if attribute.present_but_inactive:
             yield Finding("warning", apath, "inactive attribute whose column still exists")
         ref = attribute.reference
@@ -97,7 +115,7 @@ def findings(model: Model, waived: Sequence[str] = ()) -> list[Finding]:
         for j, entity in enumerate(module.entities):
             path = f"$.modules[{i}].entities[{j}]"
             key = f"{module.name}::{entity.name}".casefold()
-            out.extend(_entity_findings(entity, path, key in waived_keys))
+            out.extend(_entity_findings(entity, path, key in waived_keys, model.source.engine))
             target = f"[{entity.schema}].[{entity.emitted_name}]"
             emitted[target.casefold()].append((f"{module.name}::{entity.name}", target))
     out.extend(_collisions(model, emitted))

@@ -146,11 +146,30 @@ class Risk:
 
 
 @dataclass(frozen=True)
+class ValueMisfit:
+    """A column whose profiled values its emitted type refuses (or rounds), and the remedies:
+    widen the type to `widenTo` (None: no SQL Server type holds them), or fix the rows `listing`
+    selects."""
+
+    module: str
+    entity: str
+    attribute: str
+    physical: str  # schema.table.column
+    emitted_type: str
+    observed: str
+    problem: str
+    widen_to: str | None
+    listing: str
+
+
+@dataclass(frozen=True)
 class DecisionReport:
-    """Per-module rollups and the ten remediation items with the most affected rows."""
+    """Per-module rollups, the ten remediation items with the most affected rows, and the values
+    that do not fit their emitted type."""
 
     mode: str
     counts: DecisionCounts
     modules: list[ModuleRollup]
     top_risks: list[Risk]
+    value_fit: list[ValueMisfit]  # values that do not fit their emitted type (profile evidence)
     schema_version: Literal["osddl.decision-report/1"] = REPORT_VERSION

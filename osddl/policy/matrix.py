@@ -27,6 +27,15 @@ class Row:
     evidence_gated: Outcome
     aggressive: Outcome
     rationales: tuple[str, ...]
+    # The codes when the mode holds the constraint back (`keep`, or `nocheck` for an FK), where
+    # `rationales` would claim more than was decided; None: the same as `rationales`.
+    held_back: tuple[str, ...] | None = None
+
+    def codes(self, mode: str) -> tuple[str, ...]:
+        """The row's rationale codes in `mode` (see `rationale.CONSISTENCY`)."""
+        if self.held_back is None or self.outcome(mode) in ("apply", "remediate"):
+            return self.rationales
+        return self.held_back
 
     def outcome(self, mode: str) -> Outcome:
         return {
@@ -93,6 +102,7 @@ MATRIX: tuple[Row, ...] = (
         "remediate",
         "remediate",
         ("NULL_BUDGET_USED",),
+        held_back=("DATA_HAS_NULLS",),
     ),
     Row(
         "not_null",
@@ -204,6 +214,7 @@ MATRIX: tuple[Row, ...] = (
         "apply",
         "apply",
         ("FK_EXISTING_UNTRUSTED", "FK_ENFORCED"),
+        held_back=("FK_EXISTING_UNTRUSTED",),
     ),
     Row(
         "foreign_key",
@@ -258,6 +269,7 @@ MATRIX: tuple[Row, ...] = (
         "apply",
         "apply",
         ("DELETE_RULE_IGNORE", "FK_ENFORCED"),
+        held_back=("DELETE_RULE_IGNORE",),
     ),
     Row(
         "foreign_key",
@@ -276,6 +288,7 @@ MATRIX: tuple[Row, ...] = (
         "apply",
         "apply",
         ("FK_ENFORCED",),
+        held_back=(),
     ),
     Row(
         "foreign_key",
@@ -313,7 +326,7 @@ def lookup(kind: ConstraintKind, signal: str, mode: str) -> tuple[Outcome, tuple
     """The outcome and rationale codes; `remediate` adds REMEDIATION_REQUIRED."""
     row = ROWS[(kind, signal)]
     outcome = row.outcome(mode)
-    codes = set(row.rationales)
+    codes = set(row.codes(mode))
     if outcome == "remediate":
         codes.add("REMEDIATION_REQUIRED")
     return outcome, tuple(sorted(codes))

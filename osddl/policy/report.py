@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from osddl.model.codec import to_json
@@ -18,6 +18,7 @@ from osddl.policy.contract import (
     RiskKind,
     Setting,
     SkippedForeignKey,
+    ValueMisfit,
 )
 from osddl.policy.decide import ColumnDecision, Decisions, ReferenceDecision, UniqueDecision
 
@@ -144,8 +145,9 @@ def _rollup(module: str, decisions: list[AnyDecision]) -> ModuleRollup:
     )
 
 
-def decision_report(decisions: Decisions) -> DecisionReport:
-    """Per-module rollups with skipped FKs and their reasons, plus the top remediation risks."""
+def decision_report(decisions: Decisions, value_fit: Sequence[ValueMisfit] = ()) -> DecisionReport:
+    """Per-module rollups with skipped FKs and their reasons, the top remediation risks, and the
+    values that do not fit their emitted type (`osddl.policy.fit.value_misfits`)."""
     every: list[AnyDecision] = [*decisions.columns, *decisions.uniques, *decisions.references]
     by_module: dict[str, list[AnyDecision]] = {}
     for d in every:
@@ -173,12 +175,13 @@ def decision_report(decisions: Decisions) -> DecisionReport:
         counts=decision_counts(decisions),
         modules=[_rollup(m, by_module[m]) for m in sorted(by_module, key=str.casefold)],
         top_risks=risks[:10],
+        value_fit=list(value_fit),
     )
 
 
-def report_document(decisions: Decisions) -> dict[str, Any]:
+def report_document(decisions: Decisions, value_fit: Sequence[ValueMisfit] = ()) -> dict[str, Any]:
     """decision-report.json as JSON values (built through the typed `DecisionReport`)."""
-    return cast(dict[str, Any], to_json(decision_report(decisions)))
+    return cast(dict[str, Any], to_json(decision_report(decisions, value_fit)))
 
 
 def console_rollup(report: Mapping[str, Any]) -> str:
@@ -192,5 +195,11 @@ def console_rollup(report: Mapping[str, Any]) -> str:
             f"  {m['module']:<20} {m['columnsTightened']:>8} {m['uniquesEnforced']:>6} "
             f"{m['foreignKeysCreated']:>4} {len(m['foreignKeysSkipped']):>11} "
             f"{m['remediationNeeded']:>9}"
+        )
+    for misfit in report.get("valueFit", []):
+        widen = f"widen to {misfit['widenTo']}" if misfit["widenTo"] else "fix the rows"
+        lines.append(
+            f"  value fit: {misfit['physical']} {misfit['emittedType']}: {misfit['problem']}; "
+            f"{widen} (listing in decision-report.json)"
         )
     return "\n".join(lines)

@@ -9,15 +9,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from osddl.config import closest
+from osddl.errors import InputError
 from osddl.model.contract import Attribute, Entity, Model
 from osddl.model.naming import constraint_name
+from osddl.model.users import is_users_table
 from osddl.policy.decide import ColumnDecision, Decisions, Place, ReferenceDecision, UniqueDecision
+from osddl.selection import SelectionOptions, select
 from osddl.tsql import SENTINELS, family, qualified, quote, script, typed_literal
 
 REVIEW = [
     "Review before running: osddl never runs this script.",
     "Generated from decisions.json; rerun `doit decide` after fixing the data.",
 ]
+
+
+def platform_tables(model: Model) -> set[tuple[str, str]]:
+    """(schema, table), casefolded, of the tables the platform owns in every environment: the
+    selection's platform members, the users table and the entities of system modules. Neither
+    remediation nor suggestions touch them (spec 02, issue 11 item 8)."""
+    selection = select(model, SelectionOptions())
+    owned = [e for _, e in selection.platform]
+    owned += [e for m in model.modules for e in m.entities if m.is_system]
+    owned += [e for m in model.modules for e in m.entities if is_users_table(e.physical_name)]
+    return {(e.schema.casefold(), e.physical_name.casefold()) for e in owned}
+
+
+def own_decisions(decisions: Decisions, model: Model) -> Decisions:
+    """The decisions on tables the application owns (platform tables left out)."""
+    platform = platform_tables(model)
+
+    def own(place: Place) -> bool:
+        return (place.schema.casefold(), place.table.casefold()) not in platform
+
+    return Decisions(
+        decisions.mode,
+        tuple(d for d in decisions.columns if own(d.place)),
+        tuple(d for d in decisions.uniques if own(d.place)),
+        tuple(d for d in decisions.references if own(d.place)),
+    )
 
 
 class _Lookup:
@@ -52,7 +82,7 @@ def _backfill(attribute: Attribute, sentinels: Mapping[str, str], where: str) ->
 def null_backfills(decisions: Decisions, model: Model, sentinels: Mapping[str, str]) -> str:
     lookup = _Lookup(model)
     statements = []
-    for d in decisions.columns:
+    for d in own_decisions(decisions, model).columns:
         if d.requires_remediation:
             attribute = lookup.attribute(d.place, d.column)
             value = _backfill(attribute, sentinels, f"policy.sentinels ({attribute.sql_type})")
@@ -68,9 +98,9 @@ def _table(place: Place) -> str:
     return qualified(place.schema, place.table)
 
 
-def duplicate_listings(decisions: Decisions) -> str:
+def duplicate_listings(decisions: Decisions, model: Model) -> str:
     statements = []
-    for d in decisions.uniques:
+    for d in own_decisions(decisions, model).uniques:
         if d.requires_remediation:
             keys = ", ".join(quote(c) for c in d.columns)
             present = " AND ".join(f"{quote(c)} IS NOT NULL" for c in d.columns)
@@ -98,10 +128,61 @@ class _Orphans:
         )
 
 
-def orphan_fixes(decisions: Decisions, model: Model) -> str:
+def check_fallback_parents(model: Model, chosen: Mapping[str, str]) -> dict[str, str]:
+    """`policy.fallback_parents` keys name reference attributes (`Module::Entity.Attribute`,
+    case-insensitive); an unknown one is an error with a suggestion. Keys come back casefolded."""
+    known = {
+        f"{m.name}::{e.name}.{a.name}".casefold(): f"{m.name}::{e.name}.{a.name}"
+        for m in model.modules
+        for e in m.entities
+        for a in e.attributes
+        if a.reference is not None
+    }
+    for key in chosen:
+        if key.casefold() not in known:
+            hint = closest(key, sorted(known.values()))
+            raise InputError(
+                f"policy.fallback_parents: {key!r} names no reference attribute of the model; "
+                f"expected Module::Entity.Attribute{hint}"
+            )
+    return {k.casefold(): v for k, v in chosen.items()}
+
+
+def _fallback(d: ReferenceDecision, orphans: _Orphans, sql_type: str, chosen: str | None) -> str:
+    """Option 3: the operator's chosen parent id (checked to exist), or how to choose one."""
+    key = f"{d.place.module}::{d.place.entity}.{d.attribute}"
+    parent = qualified(d.referenced_schema, d.referenced_table)
+    parent_key = quote(d.referenced_column or "Id")
+    if chosen is None:
+        return (
+            f"-- option 3: map to a fallback parent: pick an existing {parent}.{parent_key}, set "
+            f'it in osddl.toml as [policy.fallback_parents] "{key}" = "<id>", rerun doit decide\n'
+            f"SELECT TOP (20) f.{parent_key} FROM {parent} AS f ORDER BY f.{parent_key}"
+        )
+    value = typed_literal(chosen, sql_type, f"policy.fallback_parents[{key!r}]")
+    return (
+        f"-- option 3: map to the fallback parent {value} (policy.fallback_parents)\n"
+        f"UPDATE c SET c.{quote(d.column)} = {value} {orphans.join} AND EXISTS "
+        f"(SELECT 1 FROM {parent} AS f WHERE f.{parent_key} = {value})"
+    )
+
+
+def orphan_fixes(
+    decisions: Decisions, model: Model, fallback_parents: Mapping[str, str] | None = None
+) -> str:
+    """Per reference that needs remediation: the orphan listing, then the fixes that apply:
+    clear the reference (only when the same decisions leave the column nullable), delete the
+    child rows, or map them to the operator's fallback parent (`policy.fallback_parents`)."""
     lookup = _Lookup(model)
+    chosen = check_fallback_parents(model, fallback_parents or {})
+    own = own_decisions(decisions, model)
+    not_null = {
+        (d.place.schema.casefold(), d.place.table.casefold(), d.column.casefold())
+        for d in decisions.columns
+        if d.make_not_null
+    }
     statements = []
-    for d in decisions.references:
+    for d in own.references:
         if not d.requires_remediation:
             continue
         attribute = lookup.attribute(d.place, d.column)
@@ -112,18 +193,15 @@ def orphan_fixes(decisions: Decisions, model: Model) -> str:
         statements.append(
             f"-- {label}\nSELECT c.{quote(child_key)}, c.{quote(d.column)} {orphans.join}"
         )
-        if attribute.on_disk is None or attribute.on_disk.is_nullable:
+        where = (d.place.schema.casefold(), d.place.table.casefold(), d.column.casefold())
+        if where not in not_null:
             statements.append(
                 f"-- option 1: clear the dangling reference\nUPDATE c SET "
                 f"c.{quote(d.column)} = NULL {orphans.join}"
             )
         statements.append(f"-- option 2: delete the child rows\nDELETE c {orphans.join}")
-        statements.append(
-            f"-- option 3: map to a fallback parent (set the id first)\nUPDATE c SET "
-            f"c.{quote(d.column)} = (SELECT MIN(f.{quote(d.referenced_column or 'Id')}"
-            f") FROM {qualified(d.referenced_schema, d.referenced_table)} AS f) "
-            f"{orphans.join}"
-        )
+        key = f"{d.place.module}::{d.place.entity}.{d.attribute}".casefold()
+        statements.append(_fallback(d, orphans, attribute.sql_type, chosen.get(key)))
     return script(
         ["Orphan rows that block a foreign key: list, then pick one fix per reference.", *REVIEW],
         statements,
@@ -190,6 +268,7 @@ def _foreign_key(d: ReferenceDecision, lookup: _Lookup) -> list[str]:
 def suggestions(decisions: Decisions, model: Model, remediation: bool) -> str:
     """ALTER statements that tighten the existing database in place (safe or after remediation)."""
     lookup = _Lookup(model)
+    decisions = own_decisions(decisions, model)
     candidates: list[tuple[bool, list[str]]] = [
         *((d.requires_remediation, _not_null(d, lookup)) for d in decisions.columns),
         *((d.requires_remediation, _unique(d, lookup)) for d in decisions.uniques),

@@ -34,6 +34,10 @@ class Evidence:
     is_computed: bool | None = None
     default_definition: str | None = None
     distinct_count: int | None = None
+    max_length: int | None = None  # characters (text) or bytes (binary), for the emitted type
+    min_value: str | None = None  # number or date/time, as text (`plain`)
+    max_value: str | None = None
+    scale_overflow: int | None = None  # values with more decimals than the emitted scale
     duplicate_groups: int | None = None
     duplicate_rows: int | None = None
     orphan_count: int | None = None
@@ -66,6 +70,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [plain(v) for v in value]
     return value
+
+
+def value_text(value: Any) -> str | None:
+    """A MIN/MAX as stored text: numbers without exponent drift, times in ISO 8601."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep="T")
+    return str(plain(value))
 
 
 def samples_json(samples: list[Any]) -> str:

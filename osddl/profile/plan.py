@@ -8,9 +8,26 @@ from dataclasses import dataclass, field
 from osddl.config import closest
 from osddl.errors import InputError
 from osddl.model.contract import Attribute, Entity, Model
+from osddl.model.sqltype import MAX, SqlType, parse_sql_type
 
 # Types whose values cannot be counted distinct everywhere (SQL Server refuses some, all are big).
 NO_DISTINCT = ("varbinary", "image", "text", "ntext", "xml", "(max)")
+
+# Value fit (what the emitted type needs), measured in the null scan: emitted type name → measures.
+# `chars`: longest text in characters; `bytes`: longest binary; `range`: MIN and MAX; `min`: MIN
+# only; `scale`: values with more decimals than the emitted scale (SQL Server rounds them). Types
+# that hold every value a source can have (bigint, float, date, datetime2, ...) measure nothing:
+# each aggregate costs a share of the scan (docs/performance.md).
+FIT_MEASURES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("char", "varchar", "nchar", "nvarchar"), ("chars",)),
+    **dict.fromkeys(("binary", "varbinary"), ("bytes",)),
+    **dict.fromkeys(("tinyint", "smallint", "int"), ("range",)),
+    **dict.fromkeys(("decimal", "numeric", "money", "smallmoney"), ("range", "scale")),
+    "datetime": ("min",),  # from 1753-01-01; its last day is every engine's last day too
+    "smalldatetime": ("range",),
+}
+# Scale of the exact types whose name carries none (SQL Server's defaults).
+DEFAULT_SCALE = {"decimal": 0, "numeric": 0, "money": 4, "smallmoney": 4}
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,30 @@ class ColumnPlan:
     @property
     def column(self) -> str:
         return self.attribute.physical_name
+
+    @property
+    def emitted_type(self) -> SqlType:
+        return parse_sql_type(self.attribute.sql_type, self.attribute.name)
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The fit measures of this column's emitted type (FIT_MEASURES): none for `(max)`, no
+        `scale` when the on-disk scale is known and at most the emitted one."""
+        emitted = self.emitted_type
+        wanted = FIT_MEASURES.get(emitted.name, ())
+        if emitted.length == MAX:
+            return ()
+        disk = self.attribute.on_disk
+        if disk is not None and disk.scale is not None and disk.scale <= self.scale:
+            wanted = tuple(m for m in wanted if m != "scale")
+        return wanted
+
+    @property
+    def scale(self) -> int:
+        emitted = self.emitted_type
+        if emitted.precision is not None:
+            return emitted.scale or 0
+        return DEFAULT_SCALE.get(emitted.name, 0)
 
     @property
     def distinct_countable(self) -> bool:

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import FromClause, Select, TableClause
+from sqlalchemy.sql.functions import FunctionElement
 
 from osddl.profile.plan import ProfiledTable
 
@@ -37,9 +39,93 @@ def sampled(table: TableClause, key: Sequence[str], size: int | None) -> FromCla
     return query.subquery("sampled")
 
 
-def null_scan(table: TableClause, columns: Sequence[str]) -> Query:
-    """COUNT(*) and COUNT(col) for every column, in one pass over the table."""
-    return sa.select(sa.func.count(), *(sa.func.count(table.c[c]) for c in columns))
+def null_scan(table: TableClause, columns: Sequence[str], extra: Sequence[Any] = ()) -> Query:
+    """COUNT(*) and COUNT(col) for every column, then the `extra` aggregates (the fit measures),
+    in one pass over the table."""
+    return sa.select(sa.func.count(), *(sa.func.count(table.c[c]) for c in columns), *extra)
+
+
+# ---- value fit: per-engine spellings of "length in characters", "length in bytes", "rounded" ----
+
+
+class CharLength(FunctionElement[int]):
+    """Characters, trailing spaces included (SQL Server's LEN drops them, hence the `+ '.'`)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+class ByteLength(FunctionElement[int]):
+    type = sa.Integer()
+    inherit_cache = True
+
+
+class Rounded(FunctionElement[Any]):
+    """ROUND(value, scale); PostgreSQL rounds to a scale only a NUMERIC."""
+
+    inherit_cache = True
+
+
+@compiles(CharLength)
+def _chars(element: CharLength, compiler: Any, **kw: Any) -> str:
+    return f"length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(CharLength, "postgresql")
+def _chars_pg(element: CharLength, compiler: Any, **kw: Any) -> str:
+    return f"char_length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(CharLength, "mssql")
+def _chars_mssql(element: CharLength, compiler: Any, **kw: Any) -> str:
+    return f"(LEN({compiler.process(element.clauses, **kw)} + N'.') - 1)"
+
+
+@compiles(ByteLength)
+def _bytes(element: ByteLength, compiler: Any, **kw: Any) -> str:
+    return f"length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(ByteLength, "postgresql")
+def _bytes_pg(element: ByteLength, compiler: Any, **kw: Any) -> str:
+    return f"octet_length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(ByteLength, "mssql")
+def _bytes_mssql(element: ByteLength, compiler: Any, **kw: Any) -> str:
+    return f"DATALENGTH({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Rounded)
+def _rounded(element: Rounded, compiler: Any, **kw: Any) -> str:
+    value, scale = (compiler.process(c, **kw) for c in element.clauses)
+    return f"ROUND({value}, {scale})"
+
+
+@compiles(Rounded, "postgresql")
+def _rounded_pg(element: Rounded, compiler: Any, **kw: Any) -> str:
+    value, scale = (compiler.process(c, **kw) for c in element.clauses)
+    return f"ROUND(CAST({value} AS NUMERIC), {scale})"
+
+
+def fit_measures(table: TableClause, column: str, measures: Sequence[str], scale: int) -> list[Any]:
+    """The aggregates of one column's fit measures (plan.FIT_MEASURES), in measure order; `range`
+    is two of them (MIN, MAX), `min` one."""
+    value = table.c[column]
+    out: list[Any] = []
+    for measure in measures:
+        if measure == "chars":
+            out.append(sa.func.max(CharLength(value)))
+        elif measure == "bytes":
+            out.append(sa.func.max(ByteLength(value)))
+        elif measure == "range":
+            out += [sa.func.min(value), sa.func.max(value)]
+        elif measure == "min":
+            out.append(sa.func.min(value))
+        elif measure == "scale":
+            rounded = Rounded(value, sa.literal_column(str(int(scale))))
+            out.append(sa.func.count(sa.case((value != rounded, 1))))
+    return out
 
 
 def distinct_scan(table: TableClause, columns: Sequence[str]) -> Query:
@@ -71,15 +157,26 @@ def rows_with_nulls(source: FromClause, columns: Sequence[str]) -> Query:
     return sa.select(sa.func.count()).where(sa.or_(*(source.c[c].is_(None) for c in columns)))
 
 
-def _orphans(child: FromClause, column: str, parent: TableClause, parent_key: str) -> Any:
-    joined = child.outerjoin(parent, parent.c[parent_key] == child.c[column])
-    condition = sa.and_(child.c[column].is_not(None), parent.c[parent_key].is_(None))
-    return joined, condition
+def _aliased(child: FromClause, parent: TableClause) -> tuple[FromClause, FromClause]:
+    """Both sides under their own alias, so a table's reference to itself is unambiguous on
+    every engine (`FROM t AS child LEFT OUTER JOIN t AS parent`)."""
+    if isinstance(child, TableClause):
+        return child.alias("child"), parent.alias("parent")
+    return child, parent.alias("parent")
+
+
+def _orphans(
+    child: FromClause, column: str, parent: TableClause, parent_key: str
+) -> tuple[Any, Any, FromClause]:
+    child, target = _aliased(child, parent)
+    joined = child.outerjoin(target, target.c[parent_key] == child.c[column])
+    condition = sa.and_(child.c[column].is_not(None), target.c[parent_key].is_(None))
+    return joined, condition, child
 
 
 def orphan_totals(child: FromClause, column: str, parent: TableClause, key: str) -> Query:
     """(orphan rows, distinct orphan values): non-NULL references with no parent row."""
-    joined, condition = _orphans(child, column, parent, key)
+    joined, condition, child = _orphans(child, column, parent, key)
     values = sa.func.count(sa.distinct(child.c[column]))
     return sa.select(sa.func.count(), values).select_from(joined).where(condition)
 
@@ -87,7 +184,7 @@ def orphan_totals(child: FromClause, column: str, parent: TableClause, key: str)
 def orphan_samples(
     child: FromClause, column: str, child_key: Sequence[str], parent: TableClause, key: str
 ) -> Query:
-    joined, condition = _orphans(child, column, parent, key)
+    joined, condition, child = _orphans(child, column, parent, key)
     ordered = [*(child.c[k] for k in child_key), child.c[column]]
     return (
         sa.select(*ordered)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from osddl.errors import SourceError
 from osddl.model.contract import Model
 from osddl.profile import queries
-from osddl.profile.evidence import Evidence, Status
+from osddl.profile.evidence import Evidence, Status, value_text
 from osddl.profile.plan import ReferencePlan, TableProbes, UniquePlan, plan_profile
 from osddl.profile.timeouts import arm, is_permission_error, is_timeout
 from osddl.source.catalog import table_key
@@ -74,11 +74,47 @@ class _Probe:
 
 
 def _column_evidence(probe: _Probe, plan: TableProbes, schema: str | None) -> list[Evidence]:
+    """The null scan, with every column's fit measures in the same pass; when the engine refuses
+    a measure, the null counts alone (the fit measures are then missing, with a message)."""
     ref = plan.table
     names = [c.column for c in plan.columns]
     table = queries.table_clause(ref, names, schema)
-    rows, status, message = probe.rows(queries.null_scan(table, names))
+    extra = [queries.fit_measures(table, c.column, c.measures, c.scale) for c in plan.columns]
+    flat = [m for measures in extra for m in measures]
+    rows, status, message = probe.rows(queries.null_scan(table, names, flat))
+    fit_message = None
+    if rows is None and flat:
+        fit_message = f"fit measures: {status} ({message})"
+        rows, status, message = probe.rows(queries.null_scan(table, names))
     counts = rows[0] if rows else None
+    out = _column_rows(plan, status, message, counts)
+    if counts is not None and fit_message is None:
+        _fit_evidence(plan, out, list(counts[len(names) + 1 :]))
+    for evidence in out:
+        evidence.message = evidence.message or fit_message
+    return out
+
+
+def _fit_evidence(plan: TableProbes, found: list[Evidence], values: list[Any]) -> None:
+    """Spread the fit measures' results (in plan order) over the columns' evidence."""
+    for column, evidence in zip(plan.columns, found, strict=True):
+        for measure in column.measures:
+            if measure in ("chars", "bytes"):
+                length = values.pop(0)
+                evidence.max_length = None if length is None else int(length)
+            elif measure == "range":
+                evidence.min_value = value_text(values.pop(0))
+                evidence.max_value = value_text(values.pop(0))
+            elif measure == "min":
+                evidence.min_value = value_text(values.pop(0))
+            elif measure == "scale":
+                evidence.scale_overflow = int(values.pop(0) or 0)
+
+
+def _column_rows(
+    plan: TableProbes, status: Status, message: str | None, counts: tuple[Any, ...] | None
+) -> list[Evidence]:
+    ref = plan.table
     out = []
     for k, column in enumerate(plan.columns):
         disk = column.attribute.on_disk

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from osddl.io import atomic_write_bytes, write_json
 from osddl.profile.evidence import Evidence, samples_json
 
-SCHEMA_VERSION = "osddl.profile/1"
+SCHEMA_VERSION = "osddl.profile/2"
 SUMMARY_VERSION = "osddl.profile-summary/1"
 
 # The Parquet columns, in order (external checks read these names; docs/artifacts.md lists them).
@@ -36,6 +36,10 @@ COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
     ("is_computed", pa.bool_()),
     ("default_definition", pa.string()),
     ("distinct_count", pa.int64()),
+    ("max_length", pa.int64()),
+    ("min_value", pa.string()),
+    ("max_value", pa.string()),
+    ("scale_overflow", pa.int64()),
     ("duplicate_groups", pa.int64()),
     ("duplicate_rows", pa.int64()),
     ("orphan_count", pa.int64()),

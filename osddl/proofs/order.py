@@ -12,10 +12,8 @@ uat-users verifier (`osddl.proofs.uat_users`) reads the same scripts with.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,6 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from osddl.export.order import FkEdge, TableKey, TableRef
+from osddl.tsql.read import is_go, quiet_sqlglot, split_batches
 
 VERSION: Final = "osddl.order-verification/1"
 LOAD_SCRIPT: Final = "load.sql"
@@ -32,8 +31,7 @@ DEFERRED_SCRIPT: Final = "deferred_updates.sql"
 DATA_SUFFIX: Final = ".dynamic.sql"
 DIALECT: Final = "tsql"
 
-# sqlcmd syntax facts: the batch separator, the include and error-mode commands.
-GO_LINE: Final = re.compile(r"^\s*GO\s*$", re.IGNORECASE)
+# sqlcmd syntax facts: the include and error-mode commands (GO: `osddl.tsql.read.is_go`).
 INCLUDE_LINE: Final = re.compile(r'^:r\s+(?:"(?P<quoted>[^"]+)"|(?P<plain>\S+))\s*$', re.IGNORECASE)
 ON_ERROR_EXIT: Final = re.compile(r"^:on\s+error\s+exit\s*$", re.IGNORECASE)
 # The renderer's "table must be empty" guard: sqlglot cannot parse THROW, and the guard changes no
@@ -156,7 +154,7 @@ def _read_load_script(dynamic_dir: Path, report: _Report) -> list[str]:
     exit_on_error = False
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         text = line.strip()
-        if not text or text.startswith("--") or GO_LINE.match(text):
+        if not text or text.startswith("--") or is_go(text):
             continue
         if ON_ERROR_EXIT.match(text):
             exit_on_error = exit_on_error or not includes
@@ -218,29 +216,9 @@ def _check_inclusion(dynamic_dir: Path, includes: list[str], report: _Report) ->
 
 def batches(path: Path) -> Iterator[tuple[int, str]]:
     """(batch number, text) per GO-separated batch, read line by line."""
-    lines: list[str] = []
-    number = 1
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if GO_LINE.match(line):
-                yield number, "".join(lines)
-                lines, number = [], number + 1
-            else:
-                lines.append(line)
-    if "".join(lines).strip():
-        yield number, "".join(lines)
-
-
-@contextmanager
-def _quiet_sqlglot() -> Iterator[None]:
-    """sqlglot logs a warning for `SET IDENTITY_INSERT` (parsed as a command); it is expected."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+        for batch in split_batches(handle):
+            yield batch.number, batch.text
 
 
 def statements(text: str, file: str, batch: int, report: Failures) -> list[exp.Expr]:
@@ -249,7 +227,7 @@ def statements(text: str, file: str, batch: int, report: Failures) -> list[exp.E
     if not code.strip() or (GUARD_BATCH.match(code) and not DATA_STATEMENT.search(code)):
         return []
     try:
-        with _quiet_sqlglot():
+        with quiet_sqlglot():
             parsed = sqlglot.parse(text, read=DIALECT)
     except sqlglot.errors.SqlglotError as error:
         first = str(error).splitlines()[0]

@@ -71,15 +71,15 @@ JOIN sys.triggers AS tr ON tr.parent_id = t.object_id
 JOIN sys.sql_modules AS m ON m.object_id = tr.object_id
 ORDER BY s.name, t.name, tr.name"""
 
-_UNICODE = {"nchar", "nvarchar"}
-
 
 def _sql_type(row: Mapping[str, Any]) -> SqlType:
     name = str(row["type_name"]).lower()
     style = SQLSERVER_TYPES.get(name, "")
     if style == "length":
         size = int(row["max_length"])
-        return SqlType(name, length=MAX if size == -1 else size // (2 if name in _UNICODE else 1))
+        return SqlType(
+            name, length=MAX if size == -1 else size // (2 if SqlType(name).info.unicode else 1)
+        )
     if style == "precision_scale":
         return SqlType(name, precision=int(row["precision"]), scale=int(row["scale"]))
     if style == "scale":

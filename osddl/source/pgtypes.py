@@ -6,25 +6,11 @@ catalog reader uses the reverse table so both engines yield the same SQL Server 
 
 from __future__ import annotations
 
-from osddl.model.sqltype import MAX, SqlType
+from osddl.tsql.types import MAX, TYPES, SqlType
 
-# SQL Server type name → PostgreSQL type; "{n}" / "{p},{s}" are filled from the SQL Server type.
-TO_POSTGRES: dict[str, str] = {
-    "bigint": "BIGINT",
-    "int": "INTEGER",
-    "smallint": "SMALLINT",
-    "bit": "BOOLEAN",
-    "decimal": "NUMERIC({p},{s})",
-    "float": "DOUBLE PRECISION",
-    "real": "REAL",
-    "date": "DATE",
-    "time": "TIME(6)",
-    "datetime": "TIMESTAMP(3)",
-    "datetime2": "TIMESTAMP(6)",
-    "nvarchar": "VARCHAR({n})",
-    "uniqueidentifier": "UUID",
-    "varbinary": "BYTEA",
-}
+# SQL Server type name → PostgreSQL type (the type table's `postgres` fact); "{n}" / "{p},{s}" are
+# filled from the SQL Server type.
+TO_POSTGRES: dict[str, str] = {t.name: t.postgres for t in TYPES if t.postgres is not None}
 
 # PostgreSQL reflected type (SQLAlchemy visit name, precision) → SQL Server type.
 FROM_POSTGRES: dict[tuple[str, int | None], SqlType] = {
@@ -55,4 +41,7 @@ def to_postgres(sql_type: SqlType) -> str:
     template = TO_POSTGRES[sql_type.name]
     if sql_type.name == "nvarchar" and sql_type.length in (None, MAX):
         return "TEXT"
-    return template.format(n=sql_type.length, p=sql_type.precision or 18, s=sql_type.scale or 0)
+    if "{p}" in template:
+        precision, scale = sql_type.precision_scale()
+        return template.format(p=precision, s=scale)
+    return template.format(n=sql_type.length)

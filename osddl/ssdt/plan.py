@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from osddl.errors import InputError
 from osddl.layout import module_folder
 from osddl.model.contract import Attribute, Entity, Index, Module
+from osddl.model.identity import identity
 from osddl.model.naming import constraint_name
 from osddl.model.sqltype import parse_sql_type
 from osddl.policy.contract import DecidedReference, DecidedUnique, DecisionsDocument
@@ -136,14 +137,17 @@ def _outsystems_default(entity: Entity, attribute: Attribute) -> str:
 
 
 def _column(
-    entity: Entity, attribute: Attribute, table: str, not_null: bool, options: SsdtOptions
+    entity: Entity,
+    attribute: Attribute,
+    table: str,
+    not_null: bool,
+    engine: str,
+    options: SsdtOptions,
 ) -> str:
     disk = attribute.on_disk
     parts = [quote(attribute.emitted_name), parse_sql_type(attribute.sql_type).render().upper()]
-    if disk is not None and disk.is_identity:
-        parts.append(f"IDENTITY ({disk.identity_seed or 1}, {disk.identity_increment or 1})")
-    elif disk is None and attribute.is_auto_number:
-        parts.append("IDENTITY (1, 1)")
+    if seed_increment := identity(attribute, engine):
+        parts.append(f"IDENTITY ({seed_increment[0]}, {seed_increment[1]})")
     parts.append("NOT NULL" if not_null else "NULL")
     collation = disk.collation if disk is not None else None
     if collation and collation.casefold() != options.database_collation.casefold():
@@ -346,6 +350,7 @@ def table_plan(
             a,
             plan.table,
             a.physical_name.casefold() in pk_columns or decided.is_not_null(entity, a),
+            engine,
             options,
         )
         for a in active

@@ -12,6 +12,7 @@ import networkx as nx
 from osddl.export.snapshot import read_rows
 from osddl.layout import module_folder
 from osddl.model.contract import Entity, Module
+from osddl.model.identity import has_identity
 from osddl.model.sqltype import parse_sql_type
 from osddl.tsql import literal, qualified, quote
 
@@ -66,7 +67,7 @@ class SeedPlan:
         return [f"s.{quote(n)}" for n in self.names]
 
 
-def seed_plan(module: Module, entity: Entity, snapshot: Path, mode: str) -> SeedPlan:
+def seed_plan(module: Module, entity: Entity, snapshot: Path, mode: str, engine: str) -> SeedPlan:
     physical, rows = read_rows(snapshot)
     by_physical = {a.physical_name: a for a in entity.attributes}
     attributes = [by_physical[c] for c in physical]
@@ -76,7 +77,7 @@ def seed_plan(module: Module, entity: Entity, snapshot: Path, mode: str) -> Seed
         entity.schema,
         entity.emitted_name,
         mode,
-        identity=any(a.on_disk is not None and a.on_disk.is_identity for a in attributes),
+        identity=has_identity(attributes, engine),
         keys=[a.emitted_name for a in attributes if a.is_identifier],
         names=[a.emitted_name for a in attributes],
     )

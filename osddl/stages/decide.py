@@ -9,6 +9,7 @@ from osddl.layout import path
 from osddl.model.store import read_model
 from osddl.options import DecideOptions, changed_from_default
 from osddl.policy.decide import decide
+from osddl.policy.fit import value_misfits
 from osddl.policy.report import console_rollup, decisions_document, report_document
 from osddl.policy.sql import duplicate_listings, null_backfills, orphan_fixes, suggestions
 from osddl.policy.store import write_decisions
@@ -37,14 +38,15 @@ def decide_to_files(
     for line in changed_from_default(options):
         print(f"decide: {line}")
     model = read_model(model_path)
-    decisions = decide(model, read_profile(profile_path), options.policy)
-    report = report_document(decisions)
+    evidence = read_profile(profile_path)
+    decisions = decide(model, evidence, options.policy)
+    report = report_document(decisions, value_misfits(model, evidence))
     files = decide_outputs(out)
     write_decisions(files["decisions"], decisions_document(decisions, options.provenance))
     write_json(files["decision_report"], report)
     atomic_write_text(files["null_backfill"], null_backfills(decisions, model, options.sentinels))
-    atomic_write_text(files["duplicates"], duplicate_listings(decisions))
-    atomic_write_text(files["orphans"], orphan_fixes(decisions, model))
+    atomic_write_text(files["duplicates"], duplicate_listings(decisions, model))
+    atomic_write_text(files["orphans"], orphan_fixes(decisions, model, options.fallback_parents))
     atomic_write_text(files["safe_suggestions"], suggestions(decisions, model, remediation=False))
     atomic_write_text(files["needs_remediation"], suggestions(decisions, model, remediation=True))
     print(console_rollup(report))

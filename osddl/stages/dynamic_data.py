@@ -10,6 +10,7 @@ from osddl.export.load_order import LoadOrderDocument, read_load_order
 from osddl.export.snapshot import exported_attributes
 from osddl.layout import path
 from osddl.model.contract import Entity, Module
+from osddl.model.identity import has_identity
 from osddl.model.sqltype import parse_sql_type
 from osddl.model.store import read_model
 from osddl.options import RenderTable
@@ -22,7 +23,7 @@ def dynamic_key(insert_mode: str) -> str:
     return "dynamic" if insert_mode == "per-table" else "dynamic_part"
 
 
-def table_load(module: Module, entity: Entity, plan: LoadOrderDocument) -> TableLoad:
+def table_load(module: Module, entity: Entity, plan: LoadOrderDocument, engine: str) -> TableLoad:
     key = table_id(entity)
     attributes = exported_attributes(entity)
     return TableLoad(
@@ -35,7 +36,7 @@ def table_load(module: Module, entity: Entity, plan: LoadOrderDocument) -> Table
             Column(a.physical_name, a.emitted_name, parse_sql_type(a.sql_type)) for a in attributes
         ],
         keys=[a.physical_name for a in attributes if a.is_identifier],
-        identity=any(a.on_disk is not None and a.on_disk.is_identity for a in attributes),
+        identity=has_identity(attributes, engine),
         deferred=set(plan.deferred_of(key)),
         self_references=set(plan.self_references_of(key)),
     )
@@ -44,8 +45,11 @@ def table_load(module: Module, entity: Entity, plan: LoadOrderDocument) -> Table
 def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path) -> None:
     """Render one table's DynamicData file from its snapshot; the values of its user-reference
     columns go through the uat-users transformation map."""
-    module, entity = find_table(read_model(model_path), table)
-    load = table_load(module, entity, read_load_order(out / path("load_order")))
+    model = read_model(model_path)
+    module, entity = find_table(model, table)
+    load = table_load(
+        module, entity, read_load_order(out / path("load_order")), model.source.engine
+    )
     if options.user_columns:
         tmap = read_transformation_map(out)
         load.mapped = {column: tmap.map_array for column in options.user_columns}

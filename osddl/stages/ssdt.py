@@ -61,7 +61,7 @@ def render_tree(
     schemas = sorted({p.schema for p in plans if p.schema.casefold() != "dbo"}, key=str.casefold)
     files.update({f"Schemas/{s}.sql": schema_script(s) for s in schemas})
     seeds = [
-        seed_plan(m, e, out / path("static_snapshot", m, e), options.seed_mode)
+        seed_plan(m, e, out / path("static_snapshot", m, e), options.seed_mode, model.source.engine)
         for m, e in selection.static
     ]
     ordered = seed_order(seeds, _seed_edges(seeds, decisions, model))

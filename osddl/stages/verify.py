@@ -16,10 +16,13 @@ from osddl.export.order import emitted_edges
 from osddl.io import read_json_file, write_json
 from osddl.layout import BY_KEY, path
 from osddl.model.contract import Model
+from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.model.store import read_model
 from osddl.options import OrderOptions, UatUsersStageOptions
 from osddl.policy.store import read_decisions
 from osddl.proofs.export import verify_export, write_verification
+from osddl.proofs.fit import verify_fit
+from osddl.proofs.loadable import verify_loadable
 from osddl.proofs.order import verify_order
 from osddl.proofs.uat_users import UserTable, user_table, verify_uat_users
 from osddl.selection import SelectionOptions, preloaded, select, table_id
@@ -49,6 +52,34 @@ def verify_order_to_file(options: OrderOptions, out: Path) -> None:
     )
     write_json(out / path("order_verification"), result)
     _report("verify:order", result.get("verdict") == "pass", result.get("failures", []))
+
+
+def emitted_types(model: Model) -> dict[tuple[str, str], dict[str, SqlType]]:
+    """(schema, emitted table) → emitted column → emitted type, case-folded: what INSERTs name."""
+    return {
+        (e.schema.casefold(), e.emitted_name.casefold()): {
+            a.emitted_name.casefold(): parse_sql_type(a.sql_type, f"{m.name}::{e.name}.{a.name}")
+            for a in e.attributes
+        }
+        for m in model.modules
+        for e in m.entities
+    }
+
+
+def verify_fit_to_file(out: Path) -> None:
+    """Read every emitted value back and check it fits its column's emitted type."""
+    result = verify_fit(out / "DynamicData", emitted_types(read_model(out / path("model"))))
+    write_json(out / path("fit_verification"), result)
+    _report("verify:fit", result["verdict"] == "pass", result["failures"])
+
+
+def verify_loadable_to_file(options: SelectionOptions, out: Path) -> None:
+    """Check the emitted data against the constraints the decisions emit, in every mode."""
+    model = read_model(out / path("model"))
+    decisions = read_decisions(out / path("decisions"))
+    result = verify_loadable(model, decisions, select(model, options), out)
+    write_json(out / path("loadable_verification"), result)
+    _report("verify:loadable", result["verdict"] == "pass", result["failures"])
 
 
 def verify_export_to_file(options: SelectionOptions, out: Path) -> None:
@@ -104,6 +135,8 @@ def verify_uat_users_to_file(options: UatUsersStageOptions, out: Path) -> None:
 PROOFS: dict[str, tuple[str, str]] = {
     "topological order": ("order_proof", "verdict"),
     "order verification": ("order_verification", "verdict"),
+    "value fit": ("fit_verification", "verdict"),
+    "loadable pair": ("loadable_verification", "verdict"),
     "uat-users verification": (UAT_VERIFICATION, "status"),
     "export validation": ("export_validation", "status"),
 }

@@ -8,13 +8,14 @@ Input validation comes first: when it fails, nothing is analysed and only the va
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from osddl.model.contract import Model
 from osddl.uat_users.catalog import Catalog, build_catalog
 from osddl.uat_users.classify import ReferencedId, classify
+from osddl.uat_users.columns import compact_memory, release
 from osddl.uat_users.discovery import BATCH_ROWS, Scan, scan_snapshots
 from osddl.uat_users.inputs import Inputs, read_inputs
 from osddl.uat_users.matching import Matching, match
@@ -29,7 +30,7 @@ class Analysis:
     catalog: Catalog
     inputs: Inputs
     scan: Scan | None  # None: inputs failed, nothing analysed
-    referenced: tuple[ReferencedId, ...]
+    referenced: Sequence[ReferencedId]  # `classify.Referenced` after an analysis
     matching: Matching | None
     tmap: TransformationMap | None
 
@@ -65,6 +66,20 @@ def analyse(
     empty `options.map`, or no file at that path, means no manual rows."""
     options = checked(options)
     catalog = build_catalog(model, options)
+    with compact_memory():
+        return _analysed(options, catalog, snapshots, base, labels, batch_rows)
+
+
+def _analysed(
+    options: UatUsersOptions,
+    catalog: Catalog,
+    snapshots: Mapping[str, Path],
+    base: Path,
+    labels: Mapping[str, str] | None,
+    batch_rows: int,
+) -> Analysis:
+    """`analyse` after the options and the catalog: inputs, discovery, matching, the map; the
+    memory one step freed is handed back before the next step."""
     map_path = base / options.map if options.map else None
     if map_path is not None and not map_path.exists():
         map_path = None  # the map is optional: no file yet means no manual rows
@@ -78,8 +93,12 @@ def analyse(
     if not inputs.ok or inputs.qa is None or inputs.uat is None:
         return Analysis(options, catalog, inputs, None, (), None, None)
     qa, uat = inputs.qa, inputs.uat
+    release()
     scan = scan_snapshots(catalog, snapshots, qa.kind, labels, batch_rows)
+    release()
     referenced = classify(scan.columns, qa, uat)
+    release()
     matching = match(referenced, qa, uat, inputs.user_map, options, scan.columns)
-    tmap = build_map(qa.kind, matching.resolutions, matching.kept)
+    tmap = build_map(qa.kind, matching.orphans, matching.kept)  # map rows never enter it
+    release()
     return Analysis(options, catalog, inputs, scan, referenced, matching, tmap)

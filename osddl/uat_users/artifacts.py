@@ -9,7 +9,7 @@ are then removed, so a stale one is never applied.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -71,9 +71,13 @@ def render_artifacts(analysis: Analysis) -> dict[str, Content]:
     inputs, scan, matching = analysis.inputs, analysis.scan, analysis.matching
     if scan is None or matching is None or inputs.qa is None or inputs.uat is None:
         return out
-    out["00_user_map.template.csv"] = template_csv(matching.orphans)
-    out["01_preview.csv"] = preview_csv(scan.columns, matching.orphans)
-    out["04_matching_report.csv"] = matching_report_csv(matching.resolutions)
+    orphans = tuple(matching.orphans)  # made once for the three reports (a lazy sequence)
+    out["00_user_map.template.csv"] = template_csv(orphans)
+    out["01_preview.csv"] = preview_csv(scan.columns, orphans)
+    out["04_matching_report.csv"] = matching_report_csv(
+        replace(matching, orphans=orphans).resolutions
+    )
+    del orphans
     out["uat-users-orphan-discovery.json"] = discovery_document(
         analysis.catalog,
         scan,

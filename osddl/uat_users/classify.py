@@ -17,9 +17,17 @@ from typing import Final, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from osddl.uat_users.columns import LazySequence, casefold, combined, id_type, indices, take
+from osddl.uat_users.columns import (
+    LazySequence,
+    casefold,
+    combined,
+    id_type,
+    indices,
+    release,
+    take,
+)
 from osddl.uat_users.discovery import ColumnIds
-from osddl.uat_users.ids import IdKind, UserId, sort_key
+from osddl.uat_users.ids import UserId, sort_key
 from osddl.uat_users.inventory import Inventory, User
 
 Classification = Literal["in_uat", "collision", "orphan_known", "orphan_unknown"]
@@ -30,6 +38,7 @@ CLASSIFICATIONS: Final[tuple[Classification, ...]] = (
     "orphan_unknown",
 )
 IN_UAT, COLLISION, ORPHAN_KNOWN, ORPHAN_UNKNOWN = range(4)  # codes: positions in CLASSIFICATIONS
+IDENTITY_SLICE: Final = 1 << 16  # ids whose identities are compared at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +102,9 @@ class Referenced(LazySequence[ReferencedId]):
     def select(self, positions: pa.Array) -> Referenced:
         """The ids at these positions (in the order given)."""
         return Referenced(
-            *(take(a, positions) for a in (self.ids, self.codes, self.rows)),
+            take(self.ids, positions),
+            take(self.codes, positions),
+            take(self.rows, positions),
             take(self.qa_rows, positions),
             take(self.uat_rows, positions),
             self.qa,
@@ -143,15 +154,14 @@ def classify_id(qa_user: User | None, uat_user: User | None) -> Classification:
 def classify(columns: Sequence[ColumnIds], qa: Inventory, uat: Inventory) -> Referenced:
     """Every distinct id of the scanned columns with its total rows, sorted by id: the ids are
     merged by Arrow and classified column-wise (`classify_id` for all of them at once)."""
-    tables = [c.table() for c in columns if len(c.ids)]
-    if not tables:
+    if not any(len(c.ids) for c in columns):
         empty = pa.array([], id_type(qa.kind))
         nothing = pa.array([], pa.int32())
         return Referenced(
             empty, pa.array([], pa.int8()), pa.array([], pa.int64()), nothing, nothing, qa, uat
         )
-    merged = pa.concat_tables(tables).group_by("id").aggregate([("rows", "sum")]).sort_by("id")
-    ids = combined(merged.column("id"))
+    merged = _merged(columns)
+    ids = merged.ids
     qa_rows, uat_rows = qa.users.positions(ids), uat.users.positions(ids)
     in_qa, in_uat = pc.is_valid(qa_rows), pc.is_valid(uat_rows)
     same = _same_identities(qa, uat, qa_rows, uat_rows)
@@ -160,25 +170,55 @@ def classify(columns: Sequence[ColumnIds], qa: Inventory, uat: Inventory) -> Ref
         pc.if_else(pc.and_(in_qa, same), IN_UAT, COLLISION),
         pc.if_else(in_qa, ORPHAN_KNOWN, ORPHAN_UNKNOWN),
     )
-    rows = combined(merged.column("rows_sum"))
+    rows = merged.rows
+    release()
     return Referenced(ids, combined(pc.cast(codes, pa.int8())), rows, qa_rows, uat_rows, qa, uat)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    ids: pa.Array  # every distinct id of the columns, sorted
+    rows: pa.Array  # int64, its rows in all columns
+
+
+def _merged(columns: Sequence[ColumnIds]) -> _Merged:
+    """The distinct ids of all columns with their total rows, without a hash group-by (whose
+    memory the default allocator keeps): the ids are dictionary-encoded, the codes sorted and
+    the rows summed per run of equal codes."""
+    present = [c for c in columns if len(c.ids)]
+    encoded = pc.dictionary_encode(pa.chunked_array([c.ids for c in present]))
+    dictionary = encoded.chunks[-1].dictionary  # every chunk shares the final dictionary
+    codes = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
+    del encoded
+    order = combined(pc.sort_indices(codes)).cast(pa.int32())  # < 2**31 pairs
+    runs = pc.run_end_encode(take(codes, order))  # every code occurs: one run per code
+    del codes
+    totals = pc.cumulative_sum(take(pa.chunked_array([c.id_rows for c in present]), order))
+    del order
+    last = take(totals, pc.subtract(runs.run_ends, 1))
+    del totals
+    before = pa.concat_arrays([pa.array([0], pa.int64()), last.slice(0, len(last) - 1)])
+    sums = combined(pc.subtract(last, before))
+    ordered = pc.sort_indices(dictionary)
+    return _Merged(take(dictionary, ordered), take(sums, ordered))
 
 
 def _same_identities(
     qa: Inventory, uat: Inventory, qa_rows: pa.Array, uat_rows: pa.Array
 ) -> pa.Array:
-    """`same_identity` per id (false where either user is missing)."""
-    both = indices(pc.and_(pc.is_valid(qa_rows), pc.is_valid(uat_rows)))
-    same = pc.fill_null(pa.nulls(len(qa_rows), pa.bool_()), False)
-    if not len(both):
-        return same
-    found = pa.array([False] * len(both), pa.bool_())
-    for column in ("username", "email"):
-        mine = take(qa.users.column(column), take(qa_rows, both))
-        theirs = take(uat.users.column(column), take(uat_rows, both))
-        equal = pc.and_(pc.not_equal(mine, ""), pc.equal(casefold(mine), casefold(theirs)))
-        found = pc.or_(found, equal)
-    return combined(pc.replace_with_mask(same, pc.is_in(pa.array(range(len(qa_rows))), both), found))
+    """`same_identity` per id (false where either user is missing), a slice of ids at a time."""
+    parts = []
+    for start in range(0, len(qa_rows), IDENTITY_SLICE):
+        mine_rows = qa_rows.slice(start, IDENTITY_SLICE)
+        their_rows = uat_rows.slice(start, IDENTITY_SLICE)
+        found = []
+        for column in ("username", "email"):
+            mine = take(qa.users.column(column), mine_rows)
+            theirs = take(uat.users.column(column), their_rows)
+            same = pc.equal(casefold(mine), casefold(theirs))
+            found.append(pc.and_(pc.not_equal(mine, ""), same))
+        parts.append(pc.fill_null(pc.or_(*found), False))
+    return pa.concat_arrays(parts) if parts else pa.array([], pa.bool_())
 
 
 Provenance = tuple[tuple[str, int], ...]  # (column label, rows), sorted by label

@@ -10,6 +10,7 @@ the tuple it replaces. The string functions here give exactly what the Python `s
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any, Final, TypeVar, overload
 
 import pyarrow as pa
@@ -93,32 +94,42 @@ def strip(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return combined(pc.utf8_trim(values, characters=WHITESPACE))
 
 
-def casefold(values: pa.Array) -> pa.Array:
+def casefold(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """`str.casefold()` of every value (NULL stays NULL): ASCII text by Arrow, the rest (where
-    case folding differs from lower-casing, e.g. `ß`) by Python."""
-    values = combined(values)
-    lowered = combined(pc.ascii_lower(values))
+    case folding differs from lower-casing, e.g. `ß`) by Python. Chunk by chunk."""
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([casefold(chunk) for chunk in values.chunks], values.type)
+    lowered = pc.ascii_lower(values)
     ascii_ = pc.fill_null(pc.string_is_ascii(values), True)
     if pc.all(ascii_).as_py():
         return lowered
     other = pc.invert(ascii_)
     folded = [v.casefold() for v in pc.filter(values, other).to_pylist()]
-    return combined(pc.replace_with_mask(lowered, other, pa.array(folded, pa.string())))
+    return pc.replace_with_mask(lowered, other, pa.array(folded, pa.string()))
 
 
-def blank_to_null(values: pa.Array) -> pa.Array:
+def blank_to_null(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Empty strings become NULL (a blank key never matches)."""
-    return combined(pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values))
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
-def positions_in(values: pa.Array, value_set: pa.Array) -> pa.Array:
-    """For each value, its position in `value_set` (int32), NULL where absent or NULL."""
+def positions_in(
+    values: pa.Array | pa.ChunkedArray, value_set: pa.Array | pa.ChunkedArray
+) -> pa.Array:
+    """For each value, its (first) position in `value_set` (int32), NULL where absent or NULL.
+    A few values are looked up without hashing the whole set (a few map rows in a million
+    users)."""
     if len(values) == 0 or len(value_set) == 0:
         return pa.nulls(len(values), pa.int32())
-    return combined(pc.index_in(values, value_set=value_set))
+    if len(values) * 16 >= len(value_set):
+        return combined(pc.index_in(values, value_set=value_set))
+    rows = indices(pc.is_in(value_set, value_set=values))
+    if not len(rows):
+        return pa.nulls(len(values), pa.int32())
+    return take(rows, combined(pc.index_in(values, value_set=take(value_set, rows))))
 
 
-def take(values: pa.Array, indices: pa.Array) -> pa.Array:
+def take(values: pa.Array | pa.ChunkedArray, indices: pa.Array) -> pa.Array:
     """`values` at `indices` (NULL where the index is NULL)."""
     return combined(pc.take(values, indices))
 
@@ -130,6 +141,37 @@ def indices(mask: pa.Array) -> pa.Array:
 
 def as_array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
     return pa.array(list(values), type=type_)
+
+
+@contextmanager
+def compact_memory() -> Iterator[None]:
+    """Arrow allocates from jemalloc, returning freed pages at once, while the block runs (when
+    this pyarrow has jemalloc, as its Linux and macOS wheels do). With a million users, the
+    default allocator (mimalloc) keeps a quarter more memory resident than the analysis holds
+    (bench/uat_users.py). The arrays made in the block stay valid afterwards."""
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except (NotImplementedError, AttributeError):
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.jemalloc_set_decay_ms(0)
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def release() -> None:
+    """Hand the memory Arrow has freed back to the system. Between the big steps of an analysis
+    of a million users, what the allocator keeps of one step would add to the next one's peak."""
+    pools = [pa.default_memory_pool()]
+    for other in ("mimalloc_memory_pool", "jemalloc_memory_pool"):
+        with suppress(NotImplementedError, AttributeError):
+            pools.append(getattr(pa, other)())  # C++ internals allocate from Arrow's own default
+    for pool in pools:
+        pool.release_unused()
 
 
 def id_type(kind: str) -> pa.DataType:

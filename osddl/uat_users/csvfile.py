@@ -26,7 +26,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from osddl.io import sha256_bytes
-from osddl.uat_users.columns import combined
 from osddl.uat_users.messages import Finding, finding
 
 BOM = b"\xef\xbb\xbf"
@@ -35,6 +34,7 @@ BOM = b"\xef\xbb\xbf"
 _FIELD: Final = rb'(?:"(?:[^"]|"")*"|[^",\r\n][^,\r\n]*)?'
 CLEAN_LINE: Final = re.compile(_FIELD + rb"(?:," + _FIELD + rb")*\r?")
 DECODE_CHUNK: Final = 8 << 20  # bytes checked for UTF-8 at a time
+BLOCK_BYTES: Final = 1 << 20  # bytes of records Arrow parses at a time (one thread: less memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,24 +203,57 @@ def parse_header(
 # --- the fast path -------------------------------------------------------------------------------
 
 
+class NotClean(Exception):
+    """Arrow could not read the records of a file `read_clean` accepted, or read another number
+    of them than the file has lines: the caller reads the file with `read_csv` instead."""
+
+
 @dataclass(frozen=True)
 class CleanCsv:
-    """A clean file read by Arrow: the wanted columns as strings, one value per data record;
-    record k (from 0) is on line k + 2."""
+    """A clean file (`read_clean`): its fingerprint, its header and where its records are; the
+    records are parsed by Arrow when `batches` is iterated. Record k (from 0) is on line k + 2."""
 
+    path: Path
     sha256: str
-    columns: dict[str, pa.Array]  # canonical column name → its fields
-    rows: int
+    size: int
+    positions: dict[str, int]  # canonical column name → field position
+    width: int
+    offset: int  # byte offset of the first record
+    rows: int  # records (non-blank lines after the header)
+
+    def batches(self, block_bytes: int = BLOCK_BYTES) -> Iterator[dict[str, pa.Array]]:
+        """The records, a block at a time: canonical column name → its fields as strings.
+        Raises `NotClean` when Arrow refuses a line (another field count), when a field is over
+        `csv.field_size_limit()`, or when the records are not `rows` records."""
+        names = [f"f{k}" for k in range(self.width)]
+        limit = csv.field_size_limit()
+        rows = 0
+        try:
+            with pa.OSFile(str(self.path)) as handle:
+                if handle.size() != self.size:
+                    raise NotClean("the file changed while it was read")
+                handle.seek(self.offset)
+                reader = pa_csv.open_csv(handle, **_arrow_options(names, block_bytes))
+                for batch in reader:
+                    for column in batch.columns:
+                        if len(column) and pc.max(pc.utf8_length(column)).as_py() > limit:
+                            raise NotClean("a field over csv.field_size_limit()")
+                    rows += batch.num_rows
+                    yield {name: batch.column(at) for name, at in self.positions.items()}
+        except pa.ArrowException as error:
+            raise NotClean(str(error)) from None
+        if rows != self.rows:
+            raise NotClean("blank lines between records")  # their lines would shift
 
 
 def read_clean(
     path: Path, label: str, role: str, required: Sequence[str], optional: Sequence[str] = ()
 ) -> CleanCsv | None:
-    """`path` read into columns by Arrow, or None unless `read_csv` would read exactly the same
-    records from it without a finding about the file, its header or a record's CSV form: valid
-    UTF-8 without NUL, lines ended by LF or CRLF, the header on line 1 and every record on one line
-    (no blank line between records), every quote well-formed, the header's field count on every
-    line, fields within `csv.field_size_limit()`. The caller still checks the values."""
+    """The file, when it is one `read_csv` would read without a finding about the file, its
+    header or a record's CSV form, and Arrow reads the same way: valid UTF-8 without NUL, lines
+    ended by LF or CRLF, the header on line 1 and every record on one line, every quote
+    well-formed. Else None. The records' field counts and lines are checked while `batches` reads
+    them; the caller still checks the values."""
     try:
         data = path.read_bytes()
     except OSError:
@@ -246,18 +279,10 @@ def read_clean(
     positions, problems = parse_header(Record(1, header), label, role, required, optional)
     if positions is None or problems:
         return None
-    table = _parse(data, header_end + 1, end, len(header)) if first_break >= 0 else None
-    rows = table.num_rows if table is not None else 0
-    if first_break >= 0 and (table is None or data.count(b"\n", start, end) != rows):
-        return None  # unparsable, or blank lines between records (their lines would shift)
-    limit = csv.field_size_limit()
-    columns: dict[str, pa.Array] = {}
-    for index in range(len(header)):
-        values = combined(table.column(index)) if table else pa.array([], pa.string())
-        if len(values) and pc.max(pc.utf8_length(values)).as_py() > limit:
-            return None
-        columns.update({name: values for name, at in positions.items() if at == index})
-    return CleanCsv(sha256_bytes(data), columns, rows)
+    rows = data.count(b"\n", start, end)  # lines after the header's
+    return CleanCsv(
+        path, sha256_bytes(data), len(data), positions, len(header), header_end + 1, rows
+    )
 
 
 def _utf8(data: bytes, start: int) -> bool:
@@ -287,28 +312,24 @@ def _quotes_clean(data: bytes, start: int, end: int) -> bool:
     return True
 
 
-def _parse(data: bytes, start: int, end: int, width: int) -> pa.Table | None:
-    """The records between `start` and `end`, every field a string; None if Arrow refuses them
-    (a line with another field count)."""
-    names = [f"f{k}" for k in range(width)]
-    try:
-        return pa_csv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(start, end - start)),
-            read_options=pa_csv.ReadOptions(column_names=names),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=",",
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=True,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                check_utf8=False,  # checked already, much faster in Python
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
+def _arrow_options(names: list[str], block_bytes: int) -> dict[str, object]:
+    """Arrow's CSV options for RFC 4180 records of string fields, one record per line."""
+    return {
+        "read_options": pa_csv.ReadOptions(
+            column_names=names, block_size=block_bytes, use_threads=False
+        ),
+        "parse_options": pa_csv.ParseOptions(
+            delimiter=",",
+            quote_char='"',
+            double_quote=True,
+            escape_char=False,
+            newlines_in_values=False,
+            ignore_empty_lines=True,
+        ),
+        "convert_options": pa_csv.ConvertOptions(
+            check_utf8=False,  # checked already, much faster in Python
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }

@@ -5,10 +5,19 @@ a dict with its `schemaVersion`; schemas are in `schemas`."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, Final
 
+import pyarrow.compute as pc
+
 from osddl.uat_users.catalog import Catalog
-from osddl.uat_users.classify import CLASSIFICATIONS, ReferencedId, provenance
+from osddl.uat_users.classify import (
+    CLASSIFICATIONS,
+    IN_UAT,
+    Referenced,
+    ReferencedId,
+    provenance,
+)
 from osddl.uat_users.discovery import Scan
 from osddl.uat_users.inputs import Inputs
 from osddl.uat_users.inventory import Inventory
@@ -59,16 +68,24 @@ def catalog_entries(catalog: Catalog) -> list[dict[str, Any]]:
 def discovery_document(
     catalog: Catalog,
     scan: Scan,
-    referenced: tuple[ReferencedId, ...],
+    referenced: Sequence[ReferencedId],
     qa: Inventory,
     uat: Inventory,
     trust_matching_ids: bool,
 ) -> dict[str, Any]:
     """`uat-users-orphan-discovery.json`: the catalog, distinct ids per column with rows, every
     id that is not kept by identity with its provenance, and the fingerprints of what was read."""
-    classes = {r.id: r.classification for r in referenced}
-    counts = Counter(r.classification for r in referenced)
-    orphans = [r for r in referenced if r.classification != "in_uat"]
+    if isinstance(referenced, Referenced):  # column-wise: no users are read for the kept ids
+        named = referenced.classifications()
+        classes = dict(zip(referenced.ids.to_pylist(), named, strict=True))
+        counts = Counter(named)
+        orphans: Sequence[ReferencedId] = list(
+            referenced.where(pc.not_equal(referenced.codes, IN_UAT))
+        )
+    else:
+        classes = {r.id: r.classification for r in referenced}
+        counts = Counter(r.classification for r in referenced)
+        orphans = [r for r in referenced if r.classification != "in_uat"]
     places = provenance(scan.columns, [r.id for r in orphans])
     return {
         "schemaVersion": DISCOVERY_VERSION,

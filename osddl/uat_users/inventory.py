@@ -25,8 +25,8 @@ from typing import Any, Final, Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from osddl.uat_users.columns import combined, id_type, positions_in, strip
-from osddl.uat_users.csvfile import CsvFile, Record, read_clean, read_csv
+from osddl.uat_users.columns import combined, id_type, positions_in, release, strip
+from osddl.uat_users.csvfile import CleanCsv, CsvFile, NotClean, Record, read_clean, read_csv
 from osddl.uat_users.ids import KIND_NAMES, IdKind, UserId, kind_of, parse_id
 from osddl.uat_users.messages import Finding, finding
 
@@ -98,13 +98,14 @@ class User:
 
 class Users(Mapping[UserId, User]):
     """An inventory's users by id, held as Arrow columns in file order (`table`: id, username,
-    email, name, external_id, is_active, line). Reading a user makes a `User`; `positions` and
-    `column` serve vectorised callers. A few single lookups scan the ids; more build an index."""
+    email, name, external_id, is_active and, unless every user's line is its row + 2, line).
+    Reading a user makes a `User`; `positions` and `column` serve vectorised callers. A few
+    single lookups scan the ids; more build an index."""
 
     def __init__(self, table: pa.Table) -> None:
-        self.table = table
         self.ids: pa.Array = combined(table.column("id"))
-        self._index: dict[UserId, int] | None = None
+        self.table = table.set_column(0, "id", self.ids) if table.num_columns else table
+        self._index: dict[object, int] | None = None
         self._scans = 0
 
     @staticmethod
@@ -124,9 +125,10 @@ class Users(Mapping[UserId, User]):
             )
         )
 
-    def column(self, name: str) -> pa.Array:
-        """A column by its `table` name, or by its inventory name (`attribute:<Column>`)."""
-        return combined(self.table.column(_ATTRIBUTES.get(name, name)))
+    def column(self, name: str) -> pa.ChunkedArray:
+        """A column by its `table` name, or by its inventory name (`attribute:<Column>`), as
+        stored (a million users' strings are not copied into one array)."""
+        return self.table.column(_ATTRIBUTES.get(name, name))
 
     def positions(self, ids: pa.Array) -> pa.Array:
         """Each id's row (int32), NULL where the id is not a user."""
@@ -138,9 +140,10 @@ class Users(Mapping[UserId, User]):
         if not wanted:
             return [None] * len(positions)
         rows = self.table.take(pa.array(wanted, pa.int64()))
+        columns = [rows.column(name).to_pylist() for name in _FIELDS[:-1]]
+        lines = rows.column("line").to_pylist() if "line" in rows.column_names else None
         made = iter(
-            User(*values)
-            for values in zip(*(rows.column(name).to_pylist() for name in _FIELDS), strict=True)
+            User(*values) for values in zip(*columns, lines or [p + 2 for p in wanted], strict=True)
         )
         return [None if p is None else next(made) for p in positions]
 
@@ -156,7 +159,7 @@ class Users(Mapping[UserId, User]):
 
     def _position(self, user_id: object) -> int | None:
         if self._index is not None:
-            return self._index.get(user_id)  # type: ignore[call-overload]
+            return self._index.get(user_id)
         wanted_int = pa.types.is_integer(self.ids.type)
         if isinstance(user_id, bool) or not isinstance(user_id, int if wanted_int else str):
             return None
@@ -222,12 +225,13 @@ def read_inventory(
     shown = label or path.as_posix()
     clean = read_clean(path, shown, role, COLUMNS)
     if clean is not None:
-        checked = _checked_columns(clean.columns, clean.rows, kind)
+        try:
+            checked = _clean_users(clean, kind)
+        except NotClean:
+            checked = None
+        release()
         if checked is not None:
-            found_kind, table = checked
-            return Inventory(role, shown, clean.sha256, found_kind, Users(table)), []
-        del checked
-    del clean
+            return Inventory(role, shown, clean.sha256, checked[0], Users(checked[1])), []
     return _read_exactly(path, role, shown, kind)
 
 
@@ -246,34 +250,45 @@ def _read_exactly(
     return Inventory(role, shown, table.sha256, found_kind, users), findings
 
 
-def _checked_columns(
-    columns: dict[str, pa.Array], rows: int, kind: IdKind | None
-) -> tuple[IdKind, pa.Table] | None:
-    """The `Users` table of a cleanly parsed file when every row passes every rule, checked
-    column by column; None when a row may fail one, or when only Python can tell (non-ASCII ids,
+def _clean_users(clean: CleanCsv, kind: IdKind | None) -> tuple[IdKind, pa.Table] | None:
+    """The `Users` table of a clean file when every row passes every rule, checked a block at a
+    time, column-wise; None when a row may fail one, or when only Python can tell (non-ASCII ids,
     booleans or dates): the exact reader then decides and words the messages."""
-    ids_text = strip(columns["Id"])
-    if rows and not pc.all(pc.greater(pc.binary_length(ids_text), 0)).as_py():
-        return None  # a blank id (or a blank record, which `csv` skips)
-    if kind is None:
-        kind = kind_of(ids_text[0].as_py()) if rows else "int"
-    ids = _ids(ids_text, kind)
-    if ids is None or (rows and pc.count_distinct(ids).as_py() != rows):
-        return None
-    active = _booleans(strip(columns["Is_Active"]))
-    if active is None or not all(_dates(strip(columns[c])) for c in COLUMNS[6:]):
-        return None
-    return kind, pa.table(
+    parts: dict[str, list[pa.Array]] = {name: [] for name in _FIELDS[:-1]}
+    rows = 0
+    for batch in clean.batches():
+        size = len(batch["Id"])
+        if not size:
+            continue
+        ids_text = strip(batch["Id"])
+        if not _all(pc.greater(pc.binary_length(ids_text), 0)):
+            return None  # a blank id (or a blank record, which `csv` skips)
+        kind = kind or kind_of(ids_text[0].as_py())
+        ids = _ids(ids_text, kind)
+        active = _booleans(strip(batch["Is_Active"]))
+        if ids is None or active is None or not all(_dates(strip(batch[c])) for c in COLUMNS[6:]):
+            return None
+        for name, values in (
+            ("id", ids),
+            ("username", strip(batch["Username"])),
+            ("email", _blank_nulls(strip(batch["EMail"]))),
+            ("name", _blank_nulls(strip(batch["Name"]))),
+            ("external_id", _blank_nulls(strip(batch["External_Id"]))),
+            ("is_active", active),
+        ):
+            parts[name].append(values)
+        rows += size
+    found = kind or "int"
+    types = (id_type(found), *[pa.string()] * 4, pa.bool_())
+    table = pa.table(  # chunked as read: no copy of a million users into one array; no lines
         {
-            "id": ids,
-            "username": strip(columns["Username"]),
-            "email": _blank_nulls(strip(columns["EMail"])),
-            "name": _blank_nulls(strip(columns["Name"])),
-            "external_id": _blank_nulls(strip(columns["External_Id"])),
-            "is_active": active,
-            "line": pa.array(range(2, rows + 2), pa.int64()),
+            name: pa.chunked_array(parts[name], type_)
+            for name, type_ in zip(_FIELDS[:-1], types, strict=True)
         }
     )
+    if len(pc.unique(table.column("id"))) != rows:
+        return None  # a duplicate id
+    return found, table
 
 
 def _all(mask: pa.Array) -> bool:

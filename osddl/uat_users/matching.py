@@ -12,15 +12,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
-from osddl.uat_users.classify import Classification, ReferencedId, provenance, provenance_text
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from osddl.uat_users.classify import (
+    CLASSIFICATIONS,
+    COLLISION,
+    IN_UAT,
+    ORPHAN_UNKNOWN,
+    Classification,
+    Referenced,
+    ReferencedId,
+    provenance,
+    provenance_text,
+)
+from osddl.uat_users.columns import LazySequence, combined, id_type, indices, release, take
 from osddl.uat_users.discovery import ColumnIds
 from osddl.uat_users.ids import UserId, sort_key
 from osddl.uat_users.inventory import Inventory, User
 from osddl.uat_users.messages import Finding, finding
-from osddl.uat_users.settings import UatUsersOptions
-from osddl.uat_users.strategies import StrategyIndex, described, fallback_targets, try_strategy
+from osddl.uat_users.settings import Strategy, UatUsersOptions
+from osddl.uat_users.strategies import (
+    candidates,
+    described,
+    fallback_targets,
+    find,
+    matched,
+    uat_keys,
+    unmatched,
+    user_keys,
+)
 from osddl.uat_users.usermap import EMPTY_MAP, MapRow, UserMap
 
 Status = Literal[
@@ -42,6 +65,8 @@ STATUSES: Final[tuple[Status, ...]] = (
     "Unmapped",
 )
 Origin = Literal["manual", "auto", "fallback"]
+NO_IDENTITY: Final = "not in the QA inventory: no identity to match"
+MATCH_SLICE: Final = 1 << 17  # pending ids one strategy compares at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +95,82 @@ class Resolution:
         return self.status == "Valid" and self.target is not None
 
 
+# The columns of `Resolutions.table`: a Resolution without its users (which the ids give).
+RESOLUTION_COLUMNS: Final = (
+    "source", "classification", "target", "strategy", "origin", "explanation", "status", "rows",
+    "line",
+)  # fmt: skip
+
+
+class Resolutions(LazySequence[Resolution]):
+    """Resolutions sorted by source id, held as an Arrow table (`RESOLUTION_COLUMNS`); a
+    `Resolution` with its QA user and target user is made only when one is read. A strategy's
+    match has no stored explanation: it is worded when read (`strategies.matched`)."""
+
+    def __init__(
+        self, table: pa.Table, qa: Inventory, uat: Inventory, strategies: Sequence[Strategy] = ()
+    ) -> None:
+        self.table, self.qa, self.uat = table, qa, uat
+        self.strategies = {strategy.text: strategy for strategy in strategies}
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def column(self, name: str) -> pa.Array:
+        return combined(self.table.column(name))
+
+    def _items(self, start: int, stop: int) -> list[Resolution]:
+        part = self.table.slice(start, stop - start)
+        values = {name: part.column(name).to_pylist() for name in RESOLUTION_COLUMNS}
+        qa_rows = self.qa.users.positions(combined(part.column("source"))).to_pylist()
+        qa = self.qa.users.at(qa_rows)
+        uat = self.uat.users.at(
+            self.uat.users.positions(combined(part.column("target"))).to_pylist()
+        )
+        explanations = values["explanation"]
+        for text, strategy in self.strategies.items():
+            unworded = [
+                k
+                for k, (why, used) in enumerate(zip(explanations, values["strategy"], strict=True))
+                if why is None and used == text
+            ]
+            if not unworded:
+                continue
+            rows = pa.array([qa_rows[k] for k in unworded], pa.int32())
+            keys = user_keys(strategy, self.qa.users, rows, "qa").to_pylist()
+            for k, key in zip(unworded, keys, strict=True):
+                target = uat[k]
+                assert key is not None and target is not None
+                explanations[k] = matched(strategy, key, target)
+        return [
+            Resolution(
+                source=values["source"][k],
+                classification=values["classification"][k],
+                target=values["target"][k],
+                strategy=values["strategy"][k],
+                origin=values["origin"][k],
+                explanation=explanations[k],
+                status=values["status"][k],
+                rows=values["rows"][k],
+                line=values["line"][k],
+                qa=qa[k],
+                target_user=uat[k],
+            )
+            for k in range(len(qa))
+        ]
+
+
 @dataclass(frozen=True)
 class Matching:
-    orphans: tuple[Resolution, ...]  # one per referenced id that needs a target, by id
+    orphans: Sequence[Resolution]  # one per referenced id that needs a target, by id
     unused_rows: tuple[Resolution, ...]  # map rows that resolve no orphan, by (id, line)
-    kept: tuple[ReferencedId, ...]  # referenced ids kept as they are, by id
+    kept: Sequence[ReferencedId]  # referenced ids kept as they are, by id
     findings: tuple[Finding, ...]
 
     @property
     def resolutions(self) -> tuple[Resolution, ...]:
         """Every line of the matching report, sorted by (source id, map line)."""
-        both = self.orphans + self.unused_rows
+        both = [*self.orphans, *self.unused_rows]
         return tuple(sorted(both, key=lambda r: (sort_key(r.source), r.line or 0)))
 
 
@@ -127,6 +217,69 @@ def _targeted(
     )
 
 
+_CODE: Final = pa.dictionary(pa.int8(), pa.string())  # a column of few distinct strings
+
+
+class _Pieces:
+    """Resolutions as they are decided, in groups of columns; `done` sorts them by source. The
+    columns of few distinct values (classification, strategy, origin, status) are dictionary
+    encoded over fixed dictionaries, so half a million resolutions stay small."""
+
+    def __init__(self, qa: Inventory, uat: Inventory, strategies: Sequence[Strategy]) -> None:
+        self.qa, self.uat, self.strategies = qa, uat, strategies
+        self.ids = id_type(qa.kind)
+        used = ("", "manual", "single", "round-robin", *(s.text for s in strategies))
+        self.dictionaries: dict[str, tuple[str, ...]] = {
+            "classification": CLASSIFICATIONS,
+            "strategy": tuple(dict.fromkeys(used)),
+            "origin": ("manual", "auto", "fallback"),
+            "status": STATUSES,
+        }
+        types = {"source": self.ids, "target": self.ids, "explanation": pa.string()}
+        types |= {"rows": pa.int64(), "line": pa.int64()}
+        self.schema = pa.schema([(name, types.get(name, _CODE)) for name in RESOLUTION_COLUMNS])
+        self.tables: list[pa.Table] = []
+
+    def add(self, **columns: Any) -> None:
+        """Columns as arrays or lists; a scalar (str or None) is repeated; a coded column may be
+        given as its codes (an int8 array of positions in its dictionary)."""
+        size = len(columns["source"])
+        if not size:
+            return
+        arrays = []
+        for field in self.schema:
+            value = columns[field.name]
+            dictionary = self.dictionaries.get(field.name)
+            if dictionary is not None:
+                value = self._coded(value, dictionary, size)
+            elif value is None or isinstance(value, str):
+                value = pa.array([value] * size, field.type)
+            elif not isinstance(value, pa.Array):
+                value = pa.array(value, field.type)
+            arrays.append(value)
+        self.tables.append(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    @staticmethod
+    def _coded(value: Any, dictionary: tuple[str, ...], size: int) -> pa.DictionaryArray:
+        if isinstance(value, pa.Array):
+            codes = value.cast(pa.int8())
+        elif value is None or isinstance(value, str):
+            codes = pa.nulls(size, pa.int8()) if value is None else pa.repeat(
+                pa.scalar(dictionary.index(value), pa.int8()), size)  # fmt: skip
+        else:
+            where = {text: k for k, text in enumerate(dictionary)}
+            codes = pa.array([None if v is None else where[v] for v in value], pa.int8())
+        return pa.DictionaryArray.from_arrays(codes, pa.array(dictionary, pa.string()))
+
+    def add_objects(self, resolutions: Sequence[Resolution]) -> None:
+        self.add(**{name: [getattr(r, name) for r in resolutions] for name in RESOLUTION_COLUMNS})
+
+    def done(self) -> Resolutions:
+        table = pa.concat_tables(self.tables) if self.tables else self.schema.empty_table()
+        ordered = table.sort_by("source").combine_chunks()
+        return Resolutions(ordered, self.qa, self.uat, self.strategies)
+
+
 class _Matcher:
     def __init__(
         self, qa: Inventory, uat: Inventory, user_map: UserMap, options: UatUsersOptions
@@ -136,7 +289,6 @@ class _Matcher:
         self.rows = user_map.first_rows()
         self.duplicated = user_map.duplicated()
         self.strategies = options.strategies()
-        self.index = StrategyIndex(uat, self.strategies)
         self.findings: list[Finding] = []
         self.unknowns: list[ReferencedId] = []
         self.fallback = options.fallback_rule()
@@ -144,9 +296,14 @@ class _Matcher:
         self.fallback_users = fallback_targets(self.fallback, uat, options.allow_inactive_targets)[
             0
         ]
+        # The users the map rows name, looked up once.
+        sources = list(dict.fromkeys(row.source for row in user_map.rows))
+        targets = list(dict.fromkeys(row.target for row in user_map.rows))
+        self.map_sources = dict(zip(sources, qa.users.lookup(sources), strict=True))
+        self.map_targets = dict(zip(targets, uat.users.lookup(targets), strict=True))
 
     def manual(self, ref: ReferencedId, row: MapRow) -> Resolution:
-        user = self.uat.get(row.target)
+        user = self.map_targets.get(row.target)
         if ref.id in self.duplicated:
             status: Status = "Duplicate"
             why = "SourceUserId appears more than once in the user map"
@@ -166,20 +323,6 @@ class _Matcher:
             origin="manual",
             line=row.line,
         )
-
-    def automatic(self, ref: ReferencedId) -> tuple[Resolution | None, list[str]]:
-        """The first strategy that finds one eligible user, with every strategy's reason."""
-        reasons: list[str] = []
-        if ref.qa is None:
-            return None, ["not in the QA inventory: no identity to match"]
-        for strategy in self.strategies:
-            user, why = try_strategy(
-                strategy, ref.qa, self.index, self.options.allow_inactive_targets
-            )
-            reasons.append(why)
-            if user is not None:
-                return _targeted(ref, user, strategy.text, "auto", why), reasons
-        return None, reasons
 
     def unknown(self, ref: ReferencedId) -> Resolution:
         """Reported by `unknown_findings`, which lists the columns of all of them at once."""
@@ -256,57 +399,189 @@ def match(
     columns: Sequence[ColumnIds] = (),
 ) -> Matching:
     """Resolve every referenced id; report every map row that is not used for an orphan.
-    `columns` (the scan) names the columns of unknown ids in their messages."""
+    `columns` (the scan) names the columns of unknown ids in their messages.
+
+    Column-wise: each id's path (kept, unknown, manual row, strategies, fallback) is decided for
+    all ids at once, in id order, and a strategy compares all pending ids in one join."""
+    refs = Referenced.of(referenced, qa, uat)
     matcher = _Matcher(qa, uat, user_map or EMPTY_MAP, options)
-    resolutions: list[Resolution] = []
-    kept: list[ReferencedId] = []
-    needs_fallback: list[tuple[ReferencedId, list[str]]] = []
-    trust = options.trust_matching_ids
-    for ref in sorted(referenced, key=lambda r: sort_key(r.id)):
-        row = matcher.rows.get(ref.id)
-        if ref.classification == "in_uat" or (row is None and not ref.needs_target(trust)):
-            kept.append(ref)
-            matcher.kept(ref)
-            continue
-        if ref.classification == "orphan_unknown" and (
-            row is None or options.unknown_ids == "fail"
-        ):
-            resolutions.append(matcher.unknown(ref))
-            continue
-        if row is not None:
-            resolutions.append(matcher.manual(ref, row))
-            continue
-        found, reasons = matcher.automatic(ref)
-        if found is not None:
-            resolutions.append(found)
-        else:
-            needs_fallback.append((ref, reasons))
-    resolutions += _fall_back(matcher, needs_fallback)
-    unused = _unused_rows(matcher, referenced)
+    codes = refs.codes
+    has_row = _members(refs.ids, list(matcher.rows))
+    no_row = pc.invert(has_row)
+    kept = pc.or_(
+        pc.equal(codes, IN_UAT),
+        pc.and_(no_row, pc.and_(pc.equal(codes, COLLISION), options.trust_matching_ids)),
+    )
+    unknown = pc.and_(
+        pc.and_(pc.invert(kept), pc.equal(codes, ORPHAN_UNKNOWN)),
+        pc.or_(no_row, options.unknown_ids == "fail"),
+    )
+    decided = pc.or_(kept, unknown)
+    manual = pc.and_(pc.invert(decided), has_row)
+    automatic = pc.and_(pc.invert(decided), no_row)
+
+    kept_refs = refs.where(kept)
+    _kept_findings(matcher, kept_refs)
+    pieces = _Pieces(qa, uat, matcher.strategies)
+    pieces.add_objects([matcher.unknown(ref) for ref in refs.where(unknown)])
+    pieces.add_objects([matcher.manual(ref, matcher.rows[ref.id]) for ref in refs.where(manual)])
+    automatic_refs = refs.where(automatic)
+    pending = _automatic(matcher, automatic_refs, pieces)
+    _fall_back(matcher, pending, automatic_refs, pieces)
+    unused = _unused_rows(matcher, refs)
     matcher.findings += matcher.unknown_findings(columns)
     return Matching(
-        tuple(sorted(resolutions, key=lambda r: sort_key(r.source))),
+        pieces.done(),
         tuple(sorted(unused, key=lambda r: (sort_key(r.source), r.line or 0))),
-        tuple(kept),
+        kept_refs,
         tuple(matcher.findings),
     )
 
 
+def _members(ids: pa.Array, values: list[UserId]) -> pa.Array:
+    """Whether each id is one of `values` (boolean array)."""
+    if not values:
+        return pa.array([False] * len(ids), pa.bool_())
+    try:
+        value_set = pa.array(values, ids.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        wanted = set(values)
+        return pa.array([i in wanted for i in ids.to_pylist()], pa.bool_())
+    return combined(pc.is_in(ids, value_set=value_set))
+
+
+def _kept_findings(matcher: _Matcher, kept: Referenced) -> None:
+    """Warnings about kept ids, in id order: trusted collisions and inactive UAT users."""
+    active = pc.fill_null(take(matcher.uat.users.column("is_active"), kept.uat_rows), True)
+    for ref in kept.where(pc.or_(pc.equal(kept.codes, COLLISION), pc.invert(active))):
+        matcher.kept(ref)
+
+
+@dataclass(frozen=True)
+class _Miss:
+    """What one strategy found for the ids it did not match: their keys (NULL: none) and the
+    UAT users having each key that is ambiguous or only inactive (in id order)."""
+
+    strategy: Strategy
+    keys: pa.Array
+    having: dict[str, list[User]]
+
+
+@dataclass
+class _Pending:
+    """Ids no strategy has matched yet: positions in the automatic ids and, per strategy tried,
+    each one's position in that strategy's `_Miss` (reasons are worded only for the ids that
+    reach the fallback)."""
+
+    at: pa.Array
+    trail: list[tuple[_Miss, pa.Array]]
+
+    def reasons(self, allow_inactive: bool) -> list[list[str]]:
+        reasons: list[list[str]] = [[] for _ in range(len(self.at))]
+        for miss, at in self.trail:
+            for reason, key in zip(reasons, take(miss.keys, at).to_pylist(), strict=True):
+                found = miss.having.get(key, []) if key is not None else []
+                reason.append(unmatched(miss.strategy, key, found, allow_inactive))
+        return reasons
+
+
+def _automatic(matcher: _Matcher, refs: Referenced, pieces: _Pieces) -> list[tuple[int, list[str]]]:
+    """Try the strategies in order, each on every id still pending, in one join; the matched
+    become resolutions. Returns the rest, for the fallback: (position in `refs`, reasons), in id
+    order."""
+    in_qa = pc.is_valid(refs.qa_rows)
+    left = _Pending(indices(in_qa), [])
+    for strategy in matcher.strategies:
+        if not len(left.at):
+            break
+        left = _try(matcher, strategy, refs, left, pieces)
+    reasons = left.reasons(matcher.options.allow_inactive_targets)
+    pending = list(zip(left.at.to_pylist(), reasons, strict=True))
+    pending += [(k, [NO_IDENTITY]) for k in indices(pc.invert(in_qa)).to_pylist()]
+    return sorted(pending, key=lambda item: item[0])
+
+
+def _try(
+    matcher: _Matcher, strategy: Strategy, refs: Referenced, left: _Pending, pieces: _Pieces
+) -> _Pending:
+    """One strategy on every pending id: exactly one eligible UAT user with the id's key is a
+    match (its explanation is worded when read); any other id stays pending, with what the
+    strategy found for it. The pending ids are compared a slice at a time (bounded memory)."""
+    allow = matcher.options.allow_inactive_targets
+    uat = matcher.uat.users
+    compared = uat_keys(strategy, uat)
+    missed: list[pa.Array] = []
+    missed_keys: list[pa.Array] = []
+    having: dict[str, list[User]] = {}
+    for start in range(0, len(left.at), MATCH_SLICE):
+        at = left.at.slice(start, MATCH_SLICE)
+        keys = user_keys(strategy, matcher.qa.users, take(refs.qa_rows, at), "qa")
+        found = find(uat, compared, keys, allow)
+        single = pc.fill_null(pc.equal(found.eligible, 1), False)
+        hit = indices(single)
+        if len(hit):
+            chosen = take(at, hit)
+            pieces.add(
+                source=take(refs.ids, chosen),
+                classification=take(refs.codes, chosen),
+                target=take(uat.ids, take(found.row, hit)),
+                strategy=strategy.text,
+                origin="auto",
+                explanation=None,
+                status="Valid",
+                rows=take(refs.rows, chosen),
+                line=None,
+            )
+        miss = indices(pc.invert(single))
+        missed.append(combined(pc.add(miss, start)).cast(pa.int32()))
+        missed_keys.append(take(keys, miss))
+        some = pc.greater(pc.fill_null(take(found.users, miss), 0), 0)  # ambiguous, inactive
+        listed = pc.unique(pc.filter(missed_keys[-1], some))
+        having |= candidates(found, uat, listed.to_pylist()) if len(listed) else {}
+        del found
+        release()
+    miss = pa.concat_arrays(missed) if missed else pa.array([], pa.int32())
+    no_keys = pa.array([], pa.string())
+    step = _Miss(strategy, pa.concat_arrays(missed_keys) if missed_keys else no_keys, having)
+    trail = [(before, take(at, miss)) for before, at in left.trail]
+    trail.append((step, pa.array(range(len(miss)), pa.int32())))
+    return _Pending(take(left.at, miss), trail)
+
+
 def _fall_back(
-    matcher: _Matcher, pending: list[tuple[ReferencedId, list[str]]]
-) -> list[Resolution]:
+    matcher: _Matcher, pending: list[tuple[int, list[str]]], refs: Referenced, pieces: _Pieces
+) -> None:
     """Fallback targets in id order: one user for all, or the users in turn."""
+    if not pending:
+        return
+    chosen = refs.select(pa.array([k for k, _ in pending], pa.int32()))
     users = matcher.fallback_users
-    out = []
-    for k, (ref, reasons) in enumerate(pending):
-        if matcher.fallback.kind == "none" or not users:
-            extra = [] if matcher.fallback.kind == "none" else ["fallback has no valid target"]
-            out.append(matcher.unmapped(ref, reasons + extra))
-            continue
-        user = users[k % len(users)]
-        why = "; ".join([*reasons, f"fallback {matcher.fallback.text}: UAT {described(user)}"])
-        out.append(_targeted(ref, user, matcher.fallback.kind, "fallback", why))
-    return out
+    if matcher.fallback.kind == "none" or not users:
+        extra = [] if matcher.fallback.kind == "none" else ["fallback has no valid target"]
+        pieces.add_objects(
+            [
+                matcher.unmapped(ref, reasons + extra)
+                for ref, (_, reasons) in zip(chosen, pending, strict=True)
+            ]
+        )
+        return
+    assigned = [users[k % len(users)] for k in range(len(pending))]
+    rule = matcher.fallback.text
+    why = [
+        "; ".join([*reasons, f"fallback {rule}: UAT {described(user)}"])
+        for (_, reasons), user in zip(pending, assigned, strict=True)
+    ]
+    pieces.add(
+        source=chosen.ids,
+        classification=chosen.codes,
+        target=[user.id for user in assigned],
+        strategy=matcher.fallback.kind,
+        origin="fallback",
+        explanation=why,
+        status="Valid",
+        rows=chosen.rows,
+        line=None,
+    )
 
 
 # Map rows that resolve no orphan: code of the finding (None: already reported), status, why.
@@ -318,13 +593,33 @@ _UNUSED: Final[dict[str, tuple[str | None, Status, str]]] = {
 }
 
 
-def _unused_rows(matcher: _Matcher, referenced: Sequence[ReferencedId]) -> list[Resolution]:
+def _referenced_by_id(refs: Referenced, wanted: list[UserId]) -> dict[UserId, ReferencedId]:
+    """The referenced ids among `wanted`, looked up in one pass."""
+    if not wanted or not len(refs):
+        return {}
+    try:
+        values = pa.array(wanted, refs.ids.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        chosen = refs.where(_members(refs.ids, wanted))
+    else:
+        at = [k for k in _positions(values, refs.ids) if k is not None]
+        chosen = refs.select(pa.array(at, pa.int32()))
+    return {ref.id: ref for ref in chosen}
+
+
+def _positions(values: pa.Array, ids: pa.Array) -> list[int | None]:
+    """Each value's position in `ids` (None where absent)."""
+    return list(combined(pc.index_in(values, value_set=ids)).to_pylist())
+
+
+def _unused_rows(matcher: _Matcher, refs: Referenced) -> list[Resolution]:
     """Map rows that resolve no orphan: repeats of a source, kept users, unreferenced ids."""
-    by_id = {ref.id: ref for ref in referenced}
+    rows = matcher.user_map.rows
+    by_id = _referenced_by_id(refs, list(dict.fromkeys(row.source for row in rows)))
     out: list[Resolution] = []
-    for row in matcher.user_map.rows:
+    for row in rows:
         ref = by_id.get(row.source)
-        qa_user = matcher.qa.get(row.source)
+        qa_user = matcher.map_sources.get(row.source)
         if matcher.rows[row.source] is not row:
             case = "repeat"
         elif ref is not None and ref.classification == "in_uat":
@@ -348,14 +643,14 @@ def _unused_rows(matcher: _Matcher, referenced: Sequence[ReferencedId]) -> list[
                 rows=ref.rows if ref else 0,
                 line=row.line,
                 qa=qa_user,
-                target_user=matcher.uat.get(row.target),
+                target_user=matcher.map_targets.get(row.target),
             )
         )
     return out
 
 
 def _row_finding(matcher: _Matcher, code: str, row: MapRow) -> Finding:
-    user = matcher.qa.get(row.source)
+    user = matcher.map_sources.get(row.source)
     return finding(
         code,
         matcher.user_map.file,

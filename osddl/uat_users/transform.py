@@ -7,7 +7,7 @@ is not a source of the map is kept unchanged; NULL stays NULL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -15,12 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from osddl.io import canonical_json, sha256_bytes
-from osddl.uat_users.classify import Classification, ReferencedId
+from osddl.uat_users.classify import Classification, Referenced, ReferencedId
+from osddl.uat_users.columns import ArraySequence, LazySequence, combined, id_type
 from osddl.uat_users.discovery import canonical_array
 from osddl.uat_users.ids import IdKind, UserId, sort_key
-from osddl.uat_users.matching import Origin, Resolution
+from osddl.uat_users.matching import Origin, Resolution, Resolutions
 
 MAP_VERSION: Final = "osddl.uat-users.transformation-map/1"
+_ENTRY_COLUMNS: Final = ("source", "target", "strategy", "origin", "classification")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,33 +34,67 @@ class MapEntry:
     classification: Classification
 
 
+class MapEntries(LazySequence[MapEntry]):
+    """Map entries sorted by source, held as an Arrow table (source, target, strategy, origin,
+    classification); a `MapEntry` is made only when one is read."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def column(self, name: str) -> pa.Array:
+        return combined(self.table.column(name))
+
+    def _items(self, start: int, stop: int) -> list[MapEntry]:
+        part = self.table.slice(start, stop - start)
+        columns = [part.column(name).to_pylist() for name in _ENTRY_COLUMNS]
+        return [MapEntry(*values) for values in zip(*columns, strict=True)]
+
+
 @dataclass(frozen=True)
 class TransformationMap:
     kind: IdKind
-    entries: tuple[MapEntry, ...]  # sorted by source
-    kept: tuple[UserId, ...]  # referenced ids kept as they are, sorted
-    _lookup: dict[UserId, UserId] = field(init=False, repr=False, compare=False)
+    entries: Sequence[MapEntry]  # sorted by source (a tuple, or `MapEntries`)
+    kept: Sequence[UserId]  # referenced ids kept as they are, sorted
+    _lookup: dict[UserId, UserId] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _sha256: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_lookup", {e.source: e.target for e in self.entries})
+    def _map(self) -> dict[UserId, UserId]:
+        """Source → target, built on first use (the analysis itself never needs it)."""
+        if self._lookup is None:
+            if isinstance(self.entries, MapEntries):
+                pairs = zip(
+                    self.entries.column("source").to_pylist(),
+                    self.entries.column("target").to_pylist(),
+                    strict=True,
+                )
+                object.__setattr__(self, "_lookup", dict(pairs))
+            else:
+                object.__setattr__(self, "_lookup", {e.source: e.target for e in self.entries})
+        assert self._lookup is not None
+        return self._lookup
 
     def target_of(self, value: UserId) -> UserId | None:
         """The UAT id a QA id becomes, or None when it is not remapped."""
-        return self._lookup.get(value)
+        return self._map().get(value)
 
     def apply(self, value: UserId | None) -> UserId | None:
         """The value a catalogued column holds in UAT: mapped, else unchanged; NULL stays NULL."""
         if value is None:
             return None
-        return self._lookup.get(value, value)
+        return self._map().get(value, value)
 
     @property
     def sources(self) -> frozenset[UserId]:
-        return frozenset(self._lookup)
+        return frozenset(self._map())
 
     @property
     def targets(self) -> frozenset[UserId]:
-        return frozenset(self._lookup.values())
+        return frozenset(self._map().values())
 
     def map_array(self, array: pa.Array) -> pa.Array:
         """`apply` for a whole Arrow array (a DynamicData batch): canonical ids, mapped where the
@@ -66,8 +102,12 @@ class TransformationMap:
         values = canonical_array(array, self.kind)
         if not self.entries:
             return values
-        sources = pa.array([e.source for e in self.entries], type=values.type)
-        targets = pa.array([e.target for e in self.entries], type=values.type)
+        if isinstance(self.entries, MapEntries):
+            sources = self.entries.column("source").cast(values.type)
+            targets = self.entries.column("target").cast(values.type)
+        else:
+            sources = pa.array([e.source for e in self.entries], type=values.type)
+            targets = pa.array([e.target for e in self.entries], type=values.type)
         position = pc.index_in(values, value_set=sources)
         return pc.if_else(pc.is_null(position), values, pc.take(targets, position))
 
@@ -78,9 +118,12 @@ class TransformationMap:
 
     def body(self) -> dict[str, Any]:
         """The hashed part of the document: kind, entries and kept ids."""
-        return {
-            "idKind": self.kind,
-            "entries": [
+        if isinstance(self.entries, MapEntries):
+            columns = [self.entries.column(name).to_pylist() for name in _ENTRY_COLUMNS]
+            rows = zip(*columns, strict=True)
+            entries = [dict(zip(_ENTRY_COLUMNS, values, strict=True)) for values in rows]
+        else:
+            entries = [
                 {
                     "source": e.source,
                     "target": e.target,
@@ -89,18 +132,23 @@ class TransformationMap:
                     "classification": e.classification,
                 }
                 for e in self.entries
-            ],
-            "kept": list(self.kept),
-        }
+            ]
+        return {"idKind": self.kind, "entries": entries, "kept": list(self.kept)}
 
     def sha256(self) -> str:
-        return sha256_bytes(canonical_json(self.body()))
+        """Of the body's canonical JSON (computed once: the map is immutable)."""
+        if self._sha256 is None:
+            object.__setattr__(self, "_sha256", sha256_bytes(canonical_json(self.body())))
+        assert self._sha256 is not None
+        return self._sha256
 
 
 def build_map(
     kind: IdKind, resolutions: Iterable[Resolution], kept: Iterable[ReferencedId]
 ) -> TransformationMap:
     """Only valid resolutions of referenced ids enter the map."""
+    if isinstance(resolutions, Resolutions) and isinstance(kept, Referenced):
+        return _built(kind, resolutions, kept)
     entries = [
         MapEntry(r.source, r.target, r.strategy, r.origin, r.classification)
         for r in resolutions
@@ -114,6 +162,18 @@ def build_map(
         tuple(sorted(entries, key=lambda e: sort_key(e.source))),
         tuple(sorted((k.id for k in kept), key=sort_key)),
     )
+
+
+def _built(kind: IdKind, resolutions: Resolutions, kept: Referenced) -> TransformationMap:
+    """`build_map` column-wise (the resolutions and kept ids are sorted by id already)."""
+    table = resolutions.table
+    valid = pc.and_(
+        pc.and_(pc.equal(table.column("status"), "Valid"), pc.is_valid(table.column("target"))),
+        pc.and_(pc.is_valid(table.column("origin")), pc.is_valid(table.column("classification"))),
+    )
+    entries = table.filter(valid).select(list(_ENTRY_COLUMNS)).sort_by("source")
+    kept_ids = kept.ids if len(kept) else pa.array([], id_type(kind))
+    return TransformationMap(kind, MapEntries(entries.combine_chunks()), ArraySequence(kept_ids))
 
 
 def map_document(tmap: TransformationMap) -> dict[str, Any]:

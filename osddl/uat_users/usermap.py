@@ -118,8 +118,10 @@ def _ids(
 def check_targets(user_map: UserMap, uat: Inventory, allow_inactive: bool) -> list[Finding]:
     """Every target is a UAT user, and active unless inactive targets are allowed."""
     findings: list[Finding] = []
+    targets = list(dict.fromkeys(row.target for row in user_map.rows))
+    users = dict(zip(targets, uat.users.lookup(targets), strict=True))
     for row in user_map.rows:
-        user = uat.get(row.target)
+        user = users.get(row.target)
         if user is not None and (user.is_active or allow_inactive):
             continue
         findings.append(

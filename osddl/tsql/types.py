@@ -1,0 +1,296 @@
+"""SQL Server's types, one record each: the single statement of every type fact osddl uses.
+
+Arguments, their limits and defaults, the family (sentinels, operator values), the literal kind
+(rendering and reading back), integer ranges, Unicode, the Arrow type of a snapshot column, the
+PostgreSQL rehearsal type and how SQL Server rounds or truncates a value into the type. Every other
+table (`SQLSERVER_TYPES`, `FAMILIES`, literal kinds, ranges, defaults, ddl_compare's implicit
+arguments, `pgtypes.TO_POSTGRES`) is derived here; `docs/types.md` is generated from `TYPES`.
+Pure data plus the parser/renderer of type text (`nvarchar(50)`), and the limit check (`fit`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from osddl.errors import InputError
+
+Args = Literal["", "length", "precision_scale", "scale"]
+Family = Literal["text", "number", "bit", "date", "time", "datetime", "guid", "binary"]
+Arrow = Literal["int64", "bool", "decimal", "float64", "string", "binary"]
+# How a value with more digits/characters than the type holds arrives in an INSERT: kept exactly,
+# rounded half away from zero (decimal, money), fractional seconds rounded (datetime: to 1/300 s),
+# refused ("String or binary data would be truncated"), or approximated (float).
+Rounding = Literal[
+    "exact", "half_away_from_zero", "round_fraction", "refuse", "approximate", "none"
+]
+
+MAX = -1  # length of (max)
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """One SQL Server type as SQL Server 2016+ declares, stores and converts it."""
+
+    name: str
+    args: Args = ""  # what its parentheses hold: (n|max), (p,s), (fractional digits) or nothing
+    max_length: int | None = None  # largest n of (n); chars for nchar/nvarchar, else bytes
+    allows_max: bool = False  # (max) is valid
+    max_precision: int | None = None  # decimal/numeric p
+    max_scale: int | None = None  # fractional-second digits, or s ≤ p for decimal
+    default_args: tuple[int, ...] = ()  # what a bare name means: decimal = decimal(18,0)
+    family: Family = "text"
+    kind: str | None = None  # literal kind (osddl.tsql.write); None = no data literal
+    integer_range: tuple[int, int] | None = None
+    unicode: bool = False
+    arrow: Arrow = "string"  # the snapshot column type (decimal: decimal128(p, s))
+    postgres: str | None = None  # rehearsal type; {n} {p} {s} from the SQL Server type
+    rounding: Rounding = "none"  # how SQL Server converts a finer value into the type
+    alias_of: str | None = None  # sysname is nvarchar(128) NOT NULL
+
+
+def _int(name: str, low: int, high: int, postgres: str | None) -> TypeInfo:
+    return TypeInfo(
+        name,
+        family="number",
+        kind="integer",
+        integer_range=(low, high),
+        arrow="int64",
+        postgres=postgres,
+        rounding="exact",
+    )
+
+
+def _text(name: str, max_length: int | None, allows_max: bool, unicode: bool) -> TypeInfo:
+    return TypeInfo(
+        name,
+        args="length" if max_length else "",
+        max_length=max_length,
+        allows_max=allows_max,
+        default_args=(1,) if max_length else (),
+        kind="unicode" if unicode else "ansi",
+        unicode=unicode,
+        postgres="VARCHAR({n})" if name == "nvarchar" else None,
+        rounding="refuse",
+    )
+
+
+def _binary(name: str, max_length: int | None, allows_max: bool) -> TypeInfo:
+    return TypeInfo(
+        name,
+        args="length" if max_length else "",
+        max_length=max_length,
+        allows_max=allows_max,
+        default_args=(1,) if max_length else (),
+        family="binary",
+        kind="binary",
+        arrow="binary",
+        postgres="BYTEA" if name == "varbinary" else None,
+        rounding="refuse",
+    )
+
+
+def _clock(name: str, family: Family, postgres: str | None, args: Args = "scale") -> TypeInfo:
+    return TypeInfo(
+        name,
+        args=args,
+        max_scale=7 if args else None,
+        default_args=(7,) if args else (),
+        family=family,
+        kind=name if name != "smalldatetime" else "datetime",
+        postgres=postgres,
+        rounding="round_fraction" if name != "date" else "exact",
+    )
+
+
+def _exact(
+    name: str, fixed: tuple[int, int] | None = None, postgres: str | None = None
+) -> TypeInfo:
+    return TypeInfo(
+        name,
+        args="" if fixed else "precision_scale",
+        max_precision=None if fixed else 38,
+        max_scale=None if fixed else 38,
+        default_args=fixed or (18, 0),
+        family="number",
+        kind="exact",
+        arrow="decimal",
+        postgres=postgres,
+        rounding="half_away_from_zero",
+    )
+
+
+TYPES: tuple[TypeInfo, ...] = (
+    _int("bigint", -(2**63), 2**63 - 1, "BIGINT"),
+    _int("int", -(2**31), 2**31 - 1, "INTEGER"),
+    _int("smallint", -(2**15), 2**15 - 1, "SMALLINT"),
+    _int("tinyint", 0, 255, None),
+    TypeInfo("bit", family="bit", kind="bit", arrow="bool", postgres="BOOLEAN", rounding="exact"),
+    _exact("decimal", postgres="NUMERIC({p},{s})"),
+    _exact("numeric"),
+    _exact("money", (19, 4)),
+    _exact("smallmoney", (10, 4)),
+    TypeInfo(
+        "float",
+        family="number",
+        kind="approximate",
+        arrow="float64",
+        postgres="DOUBLE PRECISION",
+        rounding="approximate",
+    ),
+    TypeInfo(
+        "real",
+        family="number",
+        kind="approximate",
+        arrow="float64",
+        postgres="REAL",
+        rounding="approximate",
+    ),
+    _clock("date", "date", "DATE", args=""),
+    _clock("time", "time", "TIME(6)"),
+    _clock("datetime", "datetime", "TIMESTAMP(3)", args=""),
+    _clock("datetime2", "datetime", "TIMESTAMP(6)"),
+    _clock("smalldatetime", "datetime", None, args=""),
+    _clock("datetimeoffset", "datetime", None),
+    _text("char", 8000, False, unicode=False),
+    _text("varchar", 8000, True, unicode=False),
+    _text("nchar", 4000, False, unicode=True),
+    _text("nvarchar", 4000, True, unicode=True),
+    _text("text", None, False, unicode=False),
+    _text("ntext", None, False, unicode=True),
+    _text("xml", None, False, unicode=True),
+    replace(_text("sysname", None, False, unicode=True), alias_of="nvarchar(128)"),
+    _binary("binary", 8000, False),
+    _binary("varbinary", 8000, True),
+    _binary("image", None, False),
+    TypeInfo("uniqueidentifier", family="guid", kind="guid", postgres="UUID", rounding="exact"),
+    TypeInfo("rowversion", family="binary"),
+    TypeInfo("timestamp", family="binary"),
+    TypeInfo("sql_variant"),
+)
+
+BY_NAME: dict[str, TypeInfo] = {t.name: t for t in TYPES}
+
+# ---- derived tables (read these; never restate them) ------------------------------------------
+
+SQLSERVER_TYPES: dict[str, Args] = {t.name: t.args for t in TYPES}
+FAMILIES: dict[str, Family] = {t.name: t.family for t in TYPES}
+KINDS: dict[str, str] = {t.name: t.kind for t in TYPES if t.kind is not None}
+INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    t.name: t.integer_range for t in TYPES if t.integer_range is not None
+}
+DEFAULT_ARGS: dict[str, tuple[int, ...]] = {t.name: t.default_args for t in TYPES if t.default_args}
+ALIASES: dict[str, str] = {t.name: t.alias_of for t in TYPES if t.alias_of is not None}
+
+_PATTERN = re.compile(r"^\s*\[?([A-Za-z_0-9 ]+?)\]?\s*(?:\(\s*([^)]*)\s*\))?\s*$")
+
+
+@dataclass(frozen=True)
+class SqlType:
+    name: str
+    length: int | None = None  # characters or bytes; MAX for (max)
+    precision: int | None = None
+    scale: int | None = None
+
+    @property
+    def info(self) -> TypeInfo:
+        return BY_NAME[self.name]
+
+    def render(self) -> str:
+        style = SQLSERVER_TYPES[self.name]
+        if style == "length" and self.length is not None:
+            return f"{self.name}({'max' if self.length == MAX else self.length})"
+        if style == "precision_scale" and self.precision is not None:
+            return f"{self.name}({self.precision},{self.scale or 0})"
+        if style == "scale" and self.scale is not None:
+            return f"{self.name}({self.scale})"
+        return self.name
+
+    def precision_scale(self) -> tuple[int, int]:
+        """(p, s) of an exact type, SQL Server's defaults where the text carries none."""
+        if self.precision is None or self.info.args != "precision_scale":
+            precision, scale = self.info.default_args
+            return precision, scale
+        return self.precision, self.scale or 0
+
+
+def family(sql_type: str) -> Family:
+    """The family of a type name or type text (`nvarchar(50)` → text); unknown names are text."""
+    return FAMILIES.get(sql_type.split("(")[0].strip().lower(), "text")
+
+
+def parse_sql_type(text: str, where: str = "type") -> SqlType:
+    """`NVARCHAR(50)` → SqlType('nvarchar', length=50); unknown names are an InputError."""
+    match = _PATTERN.match(text)
+    name = match.group(1).strip().lower() if match else ""
+    if not match or name not in SQLSERVER_TYPES:
+        raise InputError(f"{where}: {text!r} is not a SQL Server type; expected e.g. nvarchar(50)")
+    args = [a.strip().lower() for a in (match.group(2) or "").split(",") if a.strip()]
+    style = SQLSERVER_TYPES[name]
+    try:
+        if style == "length" and args:
+            return SqlType(name, length=MAX if args[0] == "max" else int(args[0]))
+        if style == "precision_scale" and args:
+            return SqlType(name, precision=int(args[0]), scale=int(args[1]) if len(args) > 1 else 0)
+        if style == "scale" and args:
+            return SqlType(name, scale=int(args[0]))
+    except ValueError:
+        raise InputError(f"{where}: {text!r} has a bad argument; expected numbers or max") from None
+    return SqlType(name)
+
+
+# ---- limits -----------------------------------------------------------------------------------
+
+# A type past a limit that a user would read as "as large as possible": the type SQL Server has.
+_WIDER: dict[str, str] = {"char": "varchar", "nchar": "nvarchar", "binary": "varbinary"}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A declared type made valid: the type to emit and what was wrong (empty when nothing)."""
+
+    sql_type: SqlType
+    problem: str = ""
+    impossible: bool = False  # no valid type means what was declared
+
+
+def limits(info: TypeInfo) -> str:
+    """The type's argument rule in words (docs and messages)."""
+    if info.args == "length":
+        return f"(1..{info.max_length}{' or max' if info.allows_max else ''})"
+    if info.args == "precision_scale":
+        return f"(p 1..{info.max_precision}, s 0..p)"
+    if info.args == "scale":
+        return f"(0..{info.max_scale})"
+    return "no arguments"
+
+
+def fit(sql_type: SqlType) -> Fit:
+    """`sql_type` if SQL Server 2016+ accepts it; a length or fractional-second precision past the
+    limit becomes the largest valid type (with the problem named); anything else is impossible."""
+    info = sql_type.info
+    rule = f"{info.name} takes {limits(info)}"
+    declared = sql_type.render()
+    if info.args == "length" and sql_type.length is not None and sql_type.length != MAX:
+        if sql_type.length < 1:
+            return Fit(sql_type, f"{declared}: {rule}", impossible=True)
+        if sql_type.length > (info.max_length or 0):
+            wider = SqlType(_WIDER.get(info.name, info.name), length=MAX)
+            return Fit(wider, f"{declared} is past the limit ({rule}); emitted as {wider.render()}")
+    if info.args == "length" and sql_type.length == MAX and not info.allows_max:
+        wider = SqlType(_WIDER[info.name], length=MAX)
+        return Fit(wider, f"{declared} is not valid ({rule}); emitted as {wider.render()}")
+    if info.args == "precision_scale" and sql_type.precision is not None:
+        precision, scale = sql_type.precision, sql_type.scale or 0
+        if not (1 <= precision <= (info.max_precision or 0) and 0 <= scale <= precision):
+            return Fit(sql_type, f"{declared}: {rule}", impossible=True)
+    if info.args == "scale" and sql_type.scale is not None:
+        if sql_type.scale < 0:
+            return Fit(sql_type, f"{declared}: {rule}", impossible=True)
+        if sql_type.scale > (info.max_scale or 0):
+            finest = replace(sql_type, scale=info.max_scale)
+            return Fit(
+                finest, f"{declared} is past the limit ({rule}); emitted as {finest.render()}"
+            )
+    return Fit(sql_type)
