@@ -112,9 +112,20 @@ class Resolutions(LazySequence[Resolution]):
     ) -> None:
         self.table, self.qa, self.uat = table, qa, uat
         self.strategies = {strategy.text: strategy for strategy in strategies}
+        self._rows: tuple[pa.Array, pa.Array] | None = None
 
     def __len__(self) -> int:
         return int(self.table.num_rows)
+
+    def user_rows(self) -> tuple[pa.Array, pa.Array]:
+        """Each source's row in the QA inventory and each target's in UAT (NULL: none), looked
+        up once, when the first resolution is read."""
+        if self._rows is None:
+            self._rows = (
+                self.qa.users.positions(self.column("source")),
+                self.uat.users.positions(self.column("target")),
+            )
+        return self._rows
 
     def column(self, name: str) -> pa.Array:
         return combined(self.table.column(name))
@@ -122,11 +133,9 @@ class Resolutions(LazySequence[Resolution]):
     def _items(self, start: int, stop: int) -> list[Resolution]:
         part = self.table.slice(start, stop - start)
         values = {name: part.column(name).to_pylist() for name in RESOLUTION_COLUMNS}
-        qa_rows = self.qa.users.positions(combined(part.column("source"))).to_pylist()
-        qa = self.qa.users.at(qa_rows)
-        uat = self.uat.users.at(
-            self.uat.users.positions(combined(part.column("target"))).to_pylist()
-        )
+        qa_rows, target_rows = (rows.slice(start, stop - start) for rows in self.user_rows())
+        qa = self.qa.users.at(qa_rows.to_pylist())
+        uat = self.uat.users.at(target_rows.to_pylist())
         explanations = values["explanation"]
         for text, strategy in self.strategies.items():
             unworded = [
@@ -136,7 +145,7 @@ class Resolutions(LazySequence[Resolution]):
             ]
             if not unworded:
                 continue
-            rows = pa.array([qa_rows[k] for k in unworded], pa.int32())
+            rows = take(qa_rows, pa.array(unworded, pa.int32()))
             keys = user_keys(strategy, self.qa.users, rows, "qa").to_pylist()
             for k, key in zip(unworded, keys, strict=True):
                 target = uat[k]

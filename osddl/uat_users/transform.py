@@ -135,10 +135,12 @@ class TransformationMap:
             ]
         return {"idKind": self.kind, "entries": entries, "kept": list(self.kept)}
 
-    def sha256(self) -> str:
-        """Of the body's canonical JSON (computed once: the map is immutable)."""
+    def sha256(self, body: dict[str, Any] | None = None) -> str:
+        """Of the body's canonical JSON (computed once: the map is immutable); `body` saves
+        building it again when the caller has it."""
         if self._sha256 is None:
-            object.__setattr__(self, "_sha256", sha256_bytes(canonical_json(self.body())))
+            digest = sha256_bytes(canonical_json(self.body() if body is None else body))
+            object.__setattr__(self, "_sha256", digest)
         assert self._sha256 is not None
         return self._sha256
 
@@ -179,13 +181,18 @@ def _built(kind: IdKind, resolutions: Resolutions, kept: Referenced) -> Transfor
 def map_document(tmap: TransformationMap) -> dict[str, Any]:
     """`transformation-map.json`: the map, its counts and the sha256 of its body."""
     origins: dict[str, int] = {"manual": 0, "auto": 0, "fallback": 0}
-    for entry in tmap.entries:
-        origins[entry.origin] += 1
+    if isinstance(tmap.entries, MapEntries):
+        for found in pc.value_counts(tmap.entries.column("origin")).to_pylist():
+            origins[found["values"]] += found["counts"]
+    else:
+        for entry in tmap.entries:
+            origins[entry.origin] += 1
+    body = tmap.body()
     return {
         "schemaVersion": MAP_VERSION,
-        **tmap.body(),
+        **body,
         "counts": {"mapped": len(tmap.entries), "kept": len(tmap.kept), **origins},
-        "sha256": tmap.sha256(),
+        "sha256": tmap.sha256(body),
     }
 
 
