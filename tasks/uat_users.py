@@ -51,6 +51,7 @@ def task_uat_users() -> dict[str, object]:
             (operator_action(uat_users_to_files), [options, Path(artifact("model")), out()])
         ],
         "file_dep": [artifact("model"), *inputs, *snapshots],
+        "task_dep": ["snapshot"],  # delayed tasks: the snapshots' producers are not known yet
         "targets": [str(out(path(f"uat:{a.name}"))) for a in UAT_ARTIFACTS if a.when != "verify"],
         "uptodate": [options_changed(options)],
         "verbosity": 2,
