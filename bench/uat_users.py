@@ -1,6 +1,6 @@
 """Benchmark: uat-users at scale, against a baseline, and the rerun after an inventory edit.
 
-    python bench/uat_users.py            # the numbers docs/performance.md quotes (~10 minutes)
+    python bench/uat_users.py            # the numbers docs/performance.md quotes (~2 minutes)
     python bench/uat_users.py --quick    # small sizes: proves the benchmark runs (CI, < 1 minute)
     python bench/uat_users.py --only analysis --data DIR  # keep (and reuse) the inputs in DIR
     python bench/uat_users.py --only analysis --cprofile  # also one analysis under cProfile
@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -324,8 +325,14 @@ def run_osddl(size: Size, folder: Path, profile: Path | None = None) -> dict[str
     seconds = time.perf_counter() - start
     rss = rss_mb()
     referenced, tmap = analysis.referenced, analysis.tmap
-    counts = pc.value_counts(referenced.codes).to_pylist()  # a `classify.Referenced`
-    origins = pc.value_counts(tmap.entries.column("origin")).to_pylist() if tmap else []
+    if hasattr(referenced, "codes"):  # column-wise (`classify.Referenced`, `transform.MapEntries`)
+        counts = pc.value_counts(referenced.codes).to_pylist()
+        classes = {CLASSIFICATIONS[c["values"]]: c["counts"] for c in counts}
+        found = pc.value_counts(tmap.entries.column("origin")).to_pylist() if tmap else []
+        origins = {c["values"]: c["counts"] for c in found}
+    else:  # objects (a tree before the column-wise analysis, e.g. for a before/after)
+        classes = dict(Counter(r.classification for r in referenced))
+        origins = dict(Counter(e.origin for e in tmap.entries)) if tmap else {}
     return {
         "seconds": seconds,
         "rss": rss,
@@ -335,9 +342,9 @@ def run_osddl(size: Size, folder: Path, profile: Path | None = None) -> dict[str
         "errors": [f.text() for f in analysis.findings if f.is_error][:5],
         "columns": len(analysis.catalog),
         "distinct": len(referenced),
-        "classes": {CLASSIFICATIONS[c["values"]]: c["counts"] for c in counts},
+        "classes": classes,
         "mapped": len(tmap.entries) if tmap else 0,
-        "origins": {c["values"]: c["counts"] for c in origins},
+        "origins": origins,
         "kept": len(tmap.kept) if tmap else 0,
     }
 
@@ -410,8 +417,8 @@ LAUNCHER = (
 )
 RECURSION_HINT = (
     "verify:uat_users parses 02_apply_user_remap.sql with sqlglot, which nests every statement "
-    "after the script's first `IF ... DROP TABLE` inside that IF: about 25 recursion levels per "
-    "catalogued column, past Python's default limit from ~35 columns. Rerun with "
+    "after the script's first `IF ... DROP TABLE` inside that IF: 25 to 30 recursion levels per "
+    "catalogued column, past Python's default limit from about 35 columns. Rerun with "
     "--recursion-limit 20000 to measure anyway."
 )
 

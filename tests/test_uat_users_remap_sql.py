@@ -80,3 +80,24 @@ def test_an_empty_map_updates_nothing() -> None:
     sql = remap_script(tmap({}), COLUMNS)
     assert not [u for s in statements(sql) for u in s.find_all(exp.Update)]
     assert "0 source ids, 2 columns" in sql
+
+
+def test_a_script_with_hundreds_of_column_blocks_reads_back_flat() -> None:
+    """sqlglot nests every statement after a T-SQL IF: the reader parses each top-level statement
+    alone, so the depth does not grow with the number of columns (it overflowed at ~35)."""
+    import sys
+
+    from osddl.uat_users.remap_check import _parse
+
+    block = (
+        "IF OBJECT_ID(N'tempdb..#m') IS NOT NULL DROP TABLE #m;\n"
+        "WHILE 1 = 1\nBEGIN\n    BEGIN TRANSACTION;\n    UPDATE t SET c = 1;\n"
+        "    COMMIT TRANSACTION;\n    IF @rows = 0 BREAK;\nEND;\n"
+    )
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)
+    try:
+        statements = _parse(block * 300)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(statements) == 600

@@ -5,6 +5,8 @@ which is also the order of a run (`analysis.analyse`):
 
 - `settings`: the `uat_users.*` keys and the frozen `UatUsersOptions`.
 - `ids`: the id kinds (integer, GUID, text) and their canonical form.
+- `columns`: Arrow helpers: lazy sequences (a million users, ids and resolutions stay columns
+  until a report reads them), exact vectorised `strip`/`casefold`, the analysis' memory pool.
 - `messages`: every validation rule and message (the table the docs are generated from).
 - `csvfile`, `inventory`, `usermap`, `inputs`: the operator's files, validated before anything else.
 - `catalog`: the user-reference columns of the model, keyed by (table, column).

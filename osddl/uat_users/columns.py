@@ -82,6 +82,16 @@ class ArraySequence(LazySequence[Any]):
         return list(self.array.slice(start, stop - start).to_pylist())
 
 
+def py_values(values: pa.Array | pa.ChunkedArray) -> list[Any]:
+    """`to_pylist`, fast for dictionary-encoded strings too (Arrow builds those one by one)."""
+    if isinstance(values, pa.ChunkedArray):
+        return [v for chunk in values.chunks for v in py_values(chunk)]
+    if isinstance(values, pa.DictionaryArray):
+        names = values.dictionary.to_pylist()
+        return [None if k is None else names[k] for k in values.indices.to_pylist()]
+    return list(values.to_pylist())
+
+
 def combined(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One contiguous array."""
     if isinstance(values, pa.ChunkedArray):
@@ -137,10 +147,6 @@ def take(values: pa.Array | pa.ChunkedArray, indices: pa.Array) -> pa.Array:
 def indices(mask: pa.Array) -> pa.Array:
     """Positions where `mask` is true, as int32."""
     return combined(pc.cast(pc.indices_nonzero(pc.fill_null(mask, False)), pa.int32()))
-
-
-def as_array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
-    return pa.array(list(values), type=type_)
 
 
 @contextmanager

@@ -69,6 +69,7 @@ _ATTRIBUTES: Final[dict[str, str]] = {
     "External_Id": "external_id",
 }
 _SCAN_LOOKUPS: Final = 16  # single lookups answered by a scan before an id index is built
+_COMBINE_AFTER: Final = 1 << 16  # users made (reports) before the columns are made contiguous
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class Users(Mapping[UserId, User]):
         self.table = table.set_column(0, "id", self.ids) if table.num_columns else table
         self._index: dict[object, int] | None = None
         self._scans = 0
+        self._read = 0  # users made so far
 
     @staticmethod
     def of(users: Iterable[User], kind: IdKind) -> Users:
@@ -139,12 +141,13 @@ class Users(Mapping[UserId, User]):
         wanted = [p for p in positions if p is not None]
         if not wanted:
             return [None] * len(positions)
+        self._read += len(wanted)
+        if self._read > _COMBINE_AFTER and any(c.num_chunks > 1 for c in self.table.columns):
+            self.table = self.table.combine_chunks()  # many users read: one array per column
         rows = self.table.take(pa.array(wanted, pa.int64()))
         columns = [rows.column(name).to_pylist() for name in _FIELDS[:-1]]
         lines = rows.column("line").to_pylist() if "line" in rows.column_names else None
-        made = iter(
-            User(*values) for values in zip(*columns, lines or [p + 2 for p in wanted], strict=True)
-        )
+        made = map(User, *columns, lines or [p + 2 for p in wanted])
         return [None if p is None else next(made) for p in positions]
 
     def lookup(self, ids: Sequence[UserId]) -> list[User | None]:

@@ -28,7 +28,15 @@ from osddl.uat_users.classify import (
     provenance,
     provenance_text,
 )
-from osddl.uat_users.columns import LazySequence, combined, id_type, indices, release, take
+from osddl.uat_users.columns import (
+    LazySequence,
+    combined,
+    id_type,
+    indices,
+    py_values,
+    release,
+    take,
+)
 from osddl.uat_users.discovery import ColumnIds
 from osddl.uat_users.ids import UserId, sort_key
 from osddl.uat_users.inventory import Inventory, User
@@ -132,22 +140,20 @@ class Resolutions(LazySequence[Resolution]):
 
     def _items(self, start: int, stop: int) -> list[Resolution]:
         part = self.table.slice(start, stop - start)
-        values = {name: part.column(name).to_pylist() for name in RESOLUTION_COLUMNS}
+        values = {name: py_values(part.column(name)) for name in RESOLUTION_COLUMNS}
         qa_rows, target_rows = (rows.slice(start, stop - start) for rows in self.user_rows())
         qa = self.qa.users.at(qa_rows.to_pylist())
         uat = self.uat.users.at(target_rows.to_pylist())
         explanations = values["explanation"]
-        for text, strategy in self.strategies.items():
-            unworded = [
-                k
-                for k, (why, used) in enumerate(zip(explanations, values["strategy"], strict=True))
-                if why is None and used == text
-            ]
-            if not unworded:
-                continue
-            rows = take(qa_rows, pa.array(unworded, pa.int32()))
+        unworded: dict[str, list[int]] = {}  # a strategy's matches, worded here
+        for k, why in enumerate(explanations):
+            if why is None:
+                unworded.setdefault(values["strategy"][k], []).append(k)
+        for text, at in unworded.items():
+            strategy = self.strategies[text]
+            rows = take(qa_rows, pa.array(at, pa.int32()))
             keys = user_keys(strategy, self.qa.users, rows, "qa").to_pylist()
-            for k, key in zip(unworded, keys, strict=True):
+            for k, key in zip(at, keys, strict=True):
                 target = uat[k]
                 assert key is not None and target is not None
                 explanations[k] = matched(strategy, key, target)
@@ -434,9 +440,8 @@ def match(
     pieces = _Pieces(qa, uat, matcher.strategies)
     pieces.add_objects([matcher.unknown(ref) for ref in refs.where(unknown)])
     pieces.add_objects([matcher.manual(ref, matcher.rows[ref.id]) for ref in refs.where(manual)])
-    automatic_refs = refs.where(automatic)
-    pending = _automatic(matcher, automatic_refs, pieces)
-    _fall_back(matcher, pending, automatic_refs, pieces)
+    pending = _automatic(matcher, refs, indices(automatic), pieces)
+    _fall_back(matcher, pending, refs, pieces)
     unused = _unused_rows(matcher, refs)
     matcher.findings += matcher.unknown_findings(columns)
     return Matching(
@@ -478,7 +483,7 @@ class _Miss:
 
 @dataclass
 class _Pending:
-    """Ids no strategy has matched yet: positions in the automatic ids and, per strategy tried,
+    """Ids no strategy has matched yet: positions in the referenced ids and, per strategy tried,
     each one's position in that strategy's `_Miss` (reasons are worded only for the ids that
     reach the fallback)."""
 
@@ -494,19 +499,22 @@ class _Pending:
         return reasons
 
 
-def _automatic(matcher: _Matcher, refs: Referenced, pieces: _Pieces) -> list[tuple[int, list[str]]]:
-    """Try the strategies in order, each on every id still pending, in one join; the matched
-    become resolutions. Returns the rest, for the fallback: (position in `refs`, reasons), in id
-    order."""
-    in_qa = pc.is_valid(refs.qa_rows)
-    left = _Pending(indices(in_qa), [])
+def _automatic(
+    matcher: _Matcher, refs: Referenced, automatic: pa.Array, pieces: _Pieces
+) -> list[tuple[int, list[str]]]:
+    """Try the strategies in order, each on every id still pending (positions `automatic` in
+    `refs`), in one join; the matched become resolutions. Returns the rest, for the fallback:
+    (position in `refs`, reasons), in id order."""
+    in_qa = pc.is_valid(take(refs.qa_rows, automatic))
+    left = _Pending(take(automatic, indices(in_qa)), [])
     for strategy in matcher.strategies:
         if not len(left.at):
             break
         left = _try(matcher, strategy, refs, left, pieces)
     reasons = left.reasons(matcher.options.allow_inactive_targets)
     pending = list(zip(left.at.to_pylist(), reasons, strict=True))
-    pending += [(k, [NO_IDENTITY]) for k in indices(pc.invert(in_qa)).to_pylist()]
+    no_identity = take(automatic, indices(pc.invert(in_qa))).to_pylist()
+    pending += [(k, [NO_IDENTITY]) for k in no_identity]
     return sorted(pending, key=lambda item: item[0])
 
 

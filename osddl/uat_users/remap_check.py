@@ -8,7 +8,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import TokenType, exp
+from sqlglot.dialects.tsql import TSQL
 
 from osddl.model.sqltype import parse_sql_type
 from osddl.tsql import parse_literal
@@ -27,15 +28,39 @@ class ScriptCheck:
 
 
 def _parse(text: str) -> list[exp.Expression]:
-    """The script's statements; PRINT stays an opaque command (sqlglot has no PRINT node)."""
+    """The script's statements; PRINT stays an opaque command (sqlglot has no PRINT node).
+
+    sqlglot reads a T-SQL `IF` as holding every later statement, so a whole script parsed at once
+    nests one level per column block; each top-level statement is parsed on its own instead."""
     logger = logging.getLogger("sqlglot")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        parsed = sqlglot.parse(text, read="tsql")
+        parsed = [s for piece in _statements(text) for s in sqlglot.parse(piece, read="tsql")]
     finally:
         logger.setLevel(level)
     return [s for s in parsed if isinstance(s, exp.Expression)]
+
+
+def _statements(text: str) -> list[str]:
+    """The top-level statements of a script: split at `;` outside BEGIN…END and CASE…END
+    (`BEGIN TRANSACTION` opens no block)."""
+    tokens = TSQL().tokenize(text) if text.strip() else []
+    pieces, start, depth = [], 0, 0
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1].text.upper() if index + 1 < len(tokens) else ""
+        if token.token_type in (TokenType.BEGIN, TokenType.CASE) and following not in _NO_BLOCK:
+            depth += 1
+        elif token.token_type == TokenType.END:
+            depth = max(depth - 1, 0)
+        elif token.token_type == TokenType.SEMICOLON and depth == 0:
+            pieces.append(text[start : token.end + 1])
+            start = token.end + 1
+    rest = text[start:]
+    return [p for p in (*pieces, rest) if p.strip()]
+
+
+_NO_BLOCK = frozenset({"TRANSACTION", "TRAN"})
 
 
 def _is_map_table(node: exp.Expression) -> bool:

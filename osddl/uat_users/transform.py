@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from osddl.io import canonical_json, sha256_bytes
 from osddl.uat_users.classify import Classification, Referenced, ReferencedId
-from osddl.uat_users.columns import ArraySequence, LazySequence, combined, id_type
+from osddl.uat_users.columns import ArraySequence, LazySequence, combined, id_type, py_values
 from osddl.uat_users.discovery import canonical_array
 from osddl.uat_users.ids import IdKind, UserId, sort_key
 from osddl.uat_users.matching import Origin, Resolution, Resolutions
@@ -49,7 +49,7 @@ class MapEntries(LazySequence[MapEntry]):
 
     def _items(self, start: int, stop: int) -> list[MapEntry]:
         part = self.table.slice(start, stop - start)
-        columns = [part.column(name).to_pylist() for name in _ENTRY_COLUMNS]
+        columns = [py_values(part.column(name)) for name in _ENTRY_COLUMNS]
         return [MapEntry(*values) for values in zip(*columns, strict=True)]
 
 
@@ -119,7 +119,7 @@ class TransformationMap:
     def body(self) -> dict[str, Any]:
         """The hashed part of the document: kind, entries and kept ids."""
         if isinstance(self.entries, MapEntries):
-            columns = [self.entries.column(name).to_pylist() for name in _ENTRY_COLUMNS]
+            columns = [py_values(self.entries.column(name)) for name in _ENTRY_COLUMNS]
             rows = zip(*columns, strict=True)
             entries = [dict(zip(_ENTRY_COLUMNS, values, strict=True)) for values in rows]
         else:
