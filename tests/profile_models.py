@@ -90,22 +90,25 @@ def _unique(table: str, attrs: list[str]) -> Index:
     )
 
 
-def parent_child_model() -> Model:
-    """Parent(Id); Child(Id, ParentId → Parent (Ignore, no FK), A, B); unique (A) and (A, B)."""
-    ref = Reference(
+def _ignore_reference(entity: str, table: str) -> Reference:
+    """A reference with the Ignore rule: no FK in the database, so orphans can exist."""
+    return Reference(
         module="M",
-        entity="Parent",
-        physical_name="PARENT",
+        entity=entity,
+        physical_name=table,
         schema="dbo",
         delete_rule="Ignore",
         has_db_constraint=False,
         constraint_name=None,
         is_trusted=None,
     )
-    parent = Entity(
-        name="Parent",
-        physical_name="PARENT",
-        emitted_name="Parent",
+
+
+def _entity(name: str, table: str, attributes: list[Attribute], indexes: list[Index]) -> Entity:
+    return Entity(
+        name=name,
+        physical_name=table,
+        emitted_name=name,
         schema="dbo",
         catalog=None,
         ss_key=None,
@@ -113,30 +116,32 @@ def parent_child_model() -> Model:
         is_external=False,
         is_active=True,
         description=None,
-        attributes=[_attr("Id", True)],
-        indexes=[_pk("PARENT", "ID")],
+        attributes=attributes,
+        indexes=indexes,
     )
-    child = Entity(
-        name="Child",
-        physical_name="CHILD",
-        emitted_name="Child",
-        schema="dbo",
-        catalog=None,
-        ss_key=None,
-        is_static=False,
-        is_external=False,
-        is_active=True,
-        description=None,
-        attributes=[_attr("Id", True), _attr("ParentId", reference=ref), _attr("A"), _attr("B")],
-        indexes=[_pk("CHILD", "ID"), _unique("CHILD", ["A"]), _unique("CHILD", ["A", "B"])],
-    )
+
+
+def _model(*entities: Entity) -> Model:
     return Model(
         schema_version="osddl.model/1",
         source=Source(engine="test", database=None),
         modules=[
-            Module(name="M", ss_key=None, is_system=False, is_active=True, entities=[parent, child])
+            Module(name="M", ss_key=None, is_system=False, is_active=True, entities=list(entities))
         ],
     )
+
+
+def parent_child_model() -> Model:
+    """Parent(Id); Child(Id, ParentId → Parent (Ignore, no FK), A, B); unique (A) and (A, B)."""
+    ref = _ignore_reference("Parent", "PARENT")
+    parent = _entity("Parent", "PARENT", [_attr("Id", True)], [_pk("PARENT", "ID")])
+    child = _entity(
+        "Child",
+        "CHILD",
+        [_attr("Id", True), _attr("ParentId", reference=ref), _attr("A"), _attr("B")],
+        [_pk("CHILD", "ID"), _unique("CHILD", ["A"]), _unique("CHILD", ["A", "B"])],
+    )
+    return _model(parent, child)
 
 
 def create_tables(
@@ -171,35 +176,9 @@ def create_tables(
 
 def self_reference_model() -> Model:
     """Node(Id, ParentId → Node itself, Ignore rule, no FK): a table's reference to itself."""
-    ref = Reference(
-        module="M",
-        entity="Node",
-        physical_name="NODE",
-        schema="dbo",
-        delete_rule="Ignore",
-        has_db_constraint=False,
-        constraint_name=None,
-        is_trusted=None,
-    )
-    node = Entity(
-        name="Node",
-        physical_name="NODE",
-        emitted_name="Node",
-        schema="dbo",
-        catalog=None,
-        ss_key=None,
-        is_static=False,
-        is_external=False,
-        is_active=True,
-        description=None,
-        attributes=[_attr("Id", True), _attr("ParentId", reference=ref)],
-        indexes=[_pk("NODE", "ID")],
-    )
-    return Model(
-        schema_version="osddl.model/1",
-        source=Source(engine="test", database=None),
-        modules=[Module(name="M", ss_key=None, is_system=False, is_active=True, entities=[node])],
-    )
+    ref = _ignore_reference("Node", "NODE")
+    attributes = [_attr("Id", True), _attr("ParentId", reference=ref)]
+    return _model(_entity("Node", "NODE", attributes, [_pk("NODE", "ID")]))
 
 
 # Node rows (id, parent id): 4 and 5 point at 99 and 98, which no row has; 3 points at itself.

@@ -25,63 +25,54 @@ from osddl.policy.decide import ColumnDecision, Decisions, ReferenceDecision, Un
 AnyDecision = ColumnDecision | UniqueDecision | ReferenceDecision
 
 
-def _column(d: ColumnDecision) -> DecidedColumn:
+def _placed(d: AnyDecision, name: str) -> dict[str, Any]:
+    """Where a decision is: the fields every decided item starts with."""
     p = d.place
+    return {
+        "module": p.module,
+        "entity": p.entity,
+        "schema": p.schema,
+        "table": p.table,
+        "physical": f"{p.schema}.{p.table}.{name}",
+        "signal": d.signal,
+        "requires_remediation": d.requires_remediation,
+        "rationales": list(d.rationales),
+    }
+
+
+def _column(d: ColumnDecision) -> DecidedColumn:
     return DecidedColumn(
-        module=p.module,
-        entity=p.entity,
-        schema=p.schema,
-        table=p.table,
-        physical=f"{p.schema}.{p.table}.{d.column}",
+        **_placed(d, d.column),
         attribute=d.attribute,
         column=d.column,
-        signal=d.signal,
         make_not_null=d.make_not_null,
-        requires_remediation=d.requires_remediation,
-        rationales=list(d.rationales),
         null_count=d.null_count,
     )
 
 
 def _unique(d: UniqueDecision) -> DecidedUnique:
-    p = d.place
     return DecidedUnique(
-        module=p.module,
-        entity=p.entity,
-        schema=p.schema,
-        table=p.table,
-        physical=f"{p.schema}.{p.table}.{d.index}",
+        **_placed(d, d.index),
         index=d.index,
         attributes=list(d.attributes),
         columns=list(d.columns),
-        signal=d.signal,
         enforce_unique=d.enforce_unique,
-        requires_remediation=d.requires_remediation,
-        rationales=list(d.rationales),
         duplicate_rows=d.duplicate_rows,
     )
 
 
 def _reference(d: ReferenceDecision) -> DecidedReference:
-    p = d.place
     return DecidedReference(
-        module=p.module,
-        entity=p.entity,
-        schema=p.schema,
-        table=p.table,
-        physical=f"{p.schema}.{p.table}.{d.column}",
+        **_placed(d, d.column),
         attribute=d.attribute,
         column=d.column,
         referenced_schema=d.referenced_schema,
         referenced_table=d.referenced_table,
         referenced_column=d.referenced_column,
-        signal=d.signal,
         create_fk=d.create_fk,
         with_check=d.with_check,
         on_delete=d.on_delete,
         existing_constraint=d.existing_constraint,
-        requires_remediation=d.requires_remediation,
-        rationales=list(d.rationales),
         orphan_count=d.orphan_count,
     )
 
