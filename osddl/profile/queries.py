@@ -66,34 +66,27 @@ class Rounded(FunctionElement[Any]):
     inherit_cache = True
 
 
-@compiles(CharLength)
-def _chars(element: CharLength, compiler: Any, **kw: Any) -> str:
-    return f"length({compiler.process(element.clauses, **kw)})"
+# Text length in characters and binary length in bytes, per dialect (None: the default).
+LENGTHS: dict[type[FunctionElement[Any]], dict[str | None, str]] = {
+    CharLength: {
+        None: "length({})",
+        "postgresql": "char_length({})",
+        "mssql": "(LEN({} + N'.') - 1)",
+    },
+    ByteLength: {None: "length({})", "postgresql": "octet_length({})", "mssql": "DATALENGTH({})"},
+}
 
 
-@compiles(CharLength, "postgresql")
-def _chars_pg(element: CharLength, compiler: Any, **kw: Any) -> str:
-    return f"char_length({compiler.process(element.clauses, **kw)})"
+def _register(element: type[FunctionElement[Any]], dialect: str | None, template: str) -> None:
+    def render(node: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+        return template.format(compiler.process(node.clauses, **kw))
+
+    compiles(element, *([dialect] if dialect else []))(render)
 
 
-@compiles(CharLength, "mssql")
-def _chars_mssql(element: CharLength, compiler: Any, **kw: Any) -> str:
-    return f"(LEN({compiler.process(element.clauses, **kw)} + N'.') - 1)"
-
-
-@compiles(ByteLength)
-def _bytes(element: ByteLength, compiler: Any, **kw: Any) -> str:
-    return f"length({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(ByteLength, "postgresql")
-def _bytes_pg(element: ByteLength, compiler: Any, **kw: Any) -> str:
-    return f"octet_length({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(ByteLength, "mssql")
-def _bytes_mssql(element: ByteLength, compiler: Any, **kw: Any) -> str:
-    return f"DATALENGTH({compiler.process(element.clauses, **kw)})"
+for _element, _templates in LENGTHS.items():
+    for _dialect, _template in _templates.items():
+        _register(_element, _dialect, _template)
 
 
 @compiles(Rounded)

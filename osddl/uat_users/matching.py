@@ -363,18 +363,20 @@ class _Matcher:
             for ref in self.unknowns
         ]
 
+    def _collision(self, code: str, ref: ReferencedId) -> Finding:
+        """An id UAT gives to another person: resolved (`collision`) or trusted as is."""
+        return finding(
+            code,
+            self.uat.file,
+            value=ref.id,
+            qa_user=ref.qa.describe() if ref.qa else "not a QA user",
+            uat_user=ref.uat.describe() if ref.uat else "?",
+        )
+
     def unmapped(self, ref: ReferencedId, reasons: list[str]) -> Resolution:
         why = "; ".join(reasons) or "no strategy configured"
         if ref.classification == "collision":
-            self.findings.append(
-                finding(
-                    "collision",
-                    self.uat.file,
-                    value=ref.id,
-                    qa_user=ref.qa.describe() if ref.qa else "not a QA user",
-                    uat_user=ref.uat.describe() if ref.uat else "?",
-                )
-            )
+            self.findings.append(self._collision("collision", ref))
         else:
             self.findings.append(
                 finding(
@@ -390,15 +392,7 @@ class _Matcher:
 
     def kept(self, ref: ReferencedId) -> None:
         if ref.classification == "collision":
-            self.findings.append(
-                finding(
-                    "collision-trusted",
-                    self.uat.file,
-                    value=ref.id,
-                    qa_user=ref.qa.describe() if ref.qa else "not a QA user",
-                    uat_user=ref.uat.describe() if ref.uat else "?",
-                )
-            )
+            self.findings.append(self._collision("collision-trusted", ref))
         elif ref.uat is not None and not ref.uat.is_active:
             self.findings.append(
                 finding("kept-inactive", self.uat.file, value=ref.id, username=ref.uat.describe())
