@@ -8,6 +8,7 @@ from tasks.model import task_demo_db, task_extract_model
 from tasks.policy import task_decide
 from tasks.profile import task_profile
 from tasks.proofs import task_full_export, task_manifest, task_sweep, task_verify
+from tasks.report import task_report
 from tasks.ssdt import task_ssdt, task_static_data
 from tasks.state import BACKEND, StateReporter, state_file
 from tasks.uat_users import task_uat_users
@@ -34,6 +35,7 @@ __all__ = [
     "task_manifest",
     "task_order",
     "task_profile",
+    "task_report",
     "task_snapshot",
     "task_ssdt",
     "task_static_data",

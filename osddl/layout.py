@@ -127,6 +127,8 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
     _a("export_validation", "proofs/export-validation.json", "verify:export", "proofs",
        "Re-hash of the manifest; completeness against the model.",
        schema="export-validation.schema.json"),
+    _a("report", "report.html", "report", "report",
+       "One page to look at: summary, decisions, dependency graph, proofs (after the manifest)."),
     _a("run_log", "run-log.jsonl", "(every task)", "log", "Timings of every action.",
        sweep="never"),
     _a("dmm_diff", "dmm-diff.json", "dmm_compare", "compare",
@@ -137,7 +139,7 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
 BY_KEY: Final = {a.key: a for a in ARTIFACTS}
 # Written after or about the manifest, so it cannot list them.
 UNLISTED: Final = frozenset(
-    BY_KEY[k].template for k in ("manifest", "export_validation", "run_log")
+    BY_KEY[k].template for k in ("manifest", "export_validation", "report", "run_log")
 )
 
 

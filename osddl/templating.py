@@ -1,5 +1,6 @@
-"""The one Jinja environment for every templated artifact (SQL, sqlproj): StrictUndefined, no
-autoescape for SQL, trailing newline kept. Values reach templates already quoted by `osddl.tsql`."""
+"""The Jinja environments for every templated artifact: StrictUndefined, trailing newline kept.
+SQL and sqlproj templates get no autoescape (values reach them already quoted by `osddl.tsql`);
+HTML pages escape every value."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(html: bool = False) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=html,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -26,3 +27,7 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, **values: Any) -> str:
     return environment().get_template(template).render(**values)
+
+
+def render_html(template: str, **values: Any) -> str:
+    return environment(html=True).get_template(template).render(**values)

@@ -225,6 +225,7 @@ def stages() -> list[str]:
         "verify:loadable",
         *uat_users_proofs(),
         "manifest",
+        "report",
     ]
 
 
