@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from osddl.io import canonical_json, sha256_bytes, write_json
+from osddl.source.engine import redact
 
 ENTRY_FILE = "entry.json"
 LOG_FILE = "cache-log.jsonl"
@@ -51,7 +52,8 @@ class CacheKey:
     """Everything that decides whether a cached result is still the right answer.
 
     ``selection`` is re-sorted case-insensitively on construction so that two keys naming the
-    same modules in another order hash identically.
+    same modules in another order hash identically. ``source`` is redacted on construction too,
+    so no secret of the source URL reaches ``entry.json`` whatever the caller passes.
     """
 
     kind: str
@@ -63,6 +65,7 @@ class CacheKey:
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.selection, key=_selection_order))
         object.__setattr__(self, "selection", ordered)
+        object.__setattr__(self, "source", redact(self.source))
 
     def as_json(self) -> dict[str, Any]:
         """The key fields as stored in ``entry.json`` and hashed by ``digest``."""

@@ -7,10 +7,11 @@ Every key is `section.key` in osddl.toml and `OSDDL_SECTION_KEY` in the environm
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,15 @@ class Key:
     default: Any
     doc: str
     choices: tuple[str, ...] = ()
-    bounds: tuple[float, float] | None = None  # inclusive range of a number
+    bounds: tuple[float, float | None] | None = None  # inclusive range of a number (None: no top)
+
+    def range_text(self) -> str:
+        """The allowed values of a numeric key, as its error message and the docs state them."""
+        noun = "an integer" if self.kind == "int" else "a number"
+        if self.bounds is None:
+            return noun
+        low, high = self.bounds
+        return f"{noun} from {low} to {high}" if high is not None else f"{noun} of at least {low}"
 
     @property
     def env(self) -> str:
@@ -40,7 +49,10 @@ KEYS: tuple[Key, ...] = (
         "source.url",
         "str",
         "sqlite:///fixtures/demo/qa.sqlite",
-        "SQLAlchemy URL of the OutSystems database (password is redacted everywhere).",
+        "SQLAlchemy URL of the OutSystems database. Its secrets (the password of `user:pw@`, "
+        "`password`/`pwd`/`token`/`access_token` parameters, an `odbc_connect` string's `PWD`) "
+        "are redacted in every message, log, cache entry, manifest and doit state; a changed "
+        "password alone reruns nothing.",
     ),
     Key(
         "source.attach",
@@ -54,6 +66,7 @@ KEYS: tuple[Key, ...] = (
         "int",
         15,
         "Seconds to wait for the database server to answer before giving up.",
+        bounds=(1, 3600),
     ),
     Key("output.dir", "str", "out", "Folder that receives every artifact."),
     Key("cache.dir", "str", "cache", "Folder of the evidence cache."),
@@ -61,13 +74,16 @@ KEYS: tuple[Key, ...] = (
         "cache.ttl_seconds",
         "int",
         86400,
-        "Reuse a cached extraction only while it is younger than this (servers change unseen).",
+        "Reuse a cached extraction only while it is younger than this (servers change unseen). "
+        "0: never reuse.",
+        bounds=(0, None),
     ),
     Key(
         "cache.max_bytes",
         "int",
         2_000_000_000,
         "Size cap of the evidence cache; least recently used entries are evicted. 0: no cap.",
+        bounds=(0, None),
     ),
     Key(
         "cache.refresh",
@@ -86,6 +102,13 @@ KEYS: tuple[Key, ...] = (
         "list",
         [],
         "Modules to extract (names, case-insensitive). Empty: every non-system active module.",
+    ),
+    Key(
+        "model.type_mapping",
+        "str",
+        "",
+        "TOML file of OutSystems type → SQL Server type rows (the shape of "
+        "`osddl/model/type_mapping.toml`) that replace or add rows of the built-in table.",
     ),
     Key("model.include_system", "bool", False, "Also extract system modules."),
     Key("model.include_inactive", "bool", False, "Also extract inactive modules and entities."),
@@ -106,26 +129,30 @@ KEYS: tuple[Key, ...] = (
         "float",
         60.0,
         "Time limit per profiling statement; a probe over it is recorded as `timeout`.",
+        bounds=(0.1, 86400.0),
     ),
     Key(
         "profile.sample_threshold",
         "int",
         1_000_000,
         "Tables with more rows get unique/orphan probes on a sample and no distinct counts.",
+        bounds=(0, None),
     ),
     Key(
         "profile.sample_size",
         "int",
         100_000,
         "Rows in a sample: the first rows in primary-key order (deterministic).",
+        bounds=(1, None),
     ),
     Key(
         "profile.distinct_threshold",
         "int",
         100_000,
         "Exact distinct counts only for tables up to this many rows (the pass is costly).",
+        bounds=(0, None),
     ),
-    Key("profile.parallel_tables", "int", 2, "Tables profiled at the same time."),
+    Key("profile.parallel_tables", "int", 2, "Tables profiled at the same time.", bounds=(1, 64)),
     Key(
         "profile.unique_candidates",
         "list",
@@ -180,6 +207,14 @@ KEYS: tuple[Key, ...] = (
         "(`Module::Entity.Attribute` = id); without one, the remediation pack says how to choose.",
     ),
     Key(
+        "policy.apply_remediation_in_export",
+        "bool",
+        False,
+        "The INSERTs carry the remediation pack's NULL back-fill and orphan fix (fallback parent, "
+        "else NULL where nullable); every changed value is listed in "
+        "`out/proofs/remediation-ledger.json` and proven by `verify:loadable`.",
+    ),
+    Key(
         "foreign_keys.enable_creation",
         "bool",
         True,
@@ -224,12 +259,19 @@ KEYS: tuple[Key, ...] = (
         "SQL_Latin1_General_CP1_CI_AS",
         "The target database's default collation: columns with another one get COLLATE.",
     ),
-    Key("data.fetch_rows", "int", 50_000, "Rows per Arrow batch when snapshotting a table."),
+    Key(
+        "data.fetch_rows",
+        "int",
+        50_000,
+        "Rows per Arrow batch when snapshotting a table.",
+        bounds=(1, None),
+    ),
     Key(
         "data.batch_rows",
         "int",
         1000,
         "Rows per INSERT batch in DynamicData (at most 1000, SQL Server's row-constructor limit).",
+        bounds=(1, 1000),
     ),
     Key(
         "data.insert_mode",
@@ -329,6 +371,24 @@ KEYS: tuple[Key, ...] = (
         "int",
         50_000,
         "Rows per transaction of the standalone UPDATE script (02_apply_user_remap.sql).",
+        bounds=(1, None),
+    ),
+    Key(
+        "load.dual",
+        "bool",
+        False,
+        "Dual proof of `doit load`: also load the QA snapshots untransformed into a second staging "
+        "database next to the first (SQLite `<stem>-dual.sqlite`, PostgreSQL database "
+        "`<name>_dual`), apply the UPDATE remap of `02_apply_user_remap.sql` there, and prove both "
+        "databases identical (proofs/dual-load-verification.json).",
+    ),
+    Key(
+        "load.target_url",
+        "str",
+        "sqlite:///staging/staging.sqlite",
+        "Staging database of `doit load` (recreated on every load): a SQLite file (other schemas "
+        "in sibling files), a PostgreSQL database (the model's tables are dropped and created), "
+        "or SQL Server through pymssql (the emitted T-SQL runs natively).",
     ),
     Key(
         "naming.tables",
@@ -404,10 +464,31 @@ class Settings:
         return {n: {"value": s.value, "source": s.source} for n, s in sorted(self._values.items())}
 
 
-def closest(name: str, candidates: list[str]) -> str:
-    """A `did you mean` hint, or an empty string."""
-    match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.5)
-    return f"; did you mean '{match[0]}'?" if match else ""
+# OSDDL_* variables that are not settings: the entry point's, the refresh shortcut, the debug
+# switch, and the test suite's (`OSDDL_TEST_*`, `OSDDL_REGENERATE_GOLDEN`).
+CONTROL_VARIABLES = frozenset(
+    {"OSDDL_CONFIG", "OSDDL_CLI_SET", "OSDDL_REFRESH", "OSDDL_DEBUG", "OSDDL_REGENERATE_GOLDEN"}
+)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One warning per OSDDL_* variable that no setting reads (a typo is otherwise silent)."""
+    known = [key.env for key in KEYS]
+    return [
+        f"{name} is not an osddl setting and is ignored{closest(name, known, 'OSDDL_')}"
+        for name in sorted(environ)
+        if name.startswith("OSDDL_")
+        and name not in known
+        and name not in CONTROL_VARIABLES
+        and not name.startswith("OSDDL_TEST_")
+    ]
+
+
+def closest(name: str, candidates: list[str], prefix: str = "") -> str:
+    """A `did you mean` hint, or an empty string; a `prefix` all names share is not compared."""
+    bare = {c.removeprefix(prefix): c for c in candidates}
+    match = difflib.get_close_matches(name.removeprefix(prefix), list(bare), n=1, cutoff=0.5)
+    return f"; did you mean '{bare[match[0]]}'?" if match else ""
 
 
 def _loose(text: str) -> str:
@@ -430,19 +511,8 @@ def _coerce(key: Key, raw: Any, where: str) -> Any:
         if text in {"0", "false", "no", "off", ""}:
             return False
         raise bad("true or false")
-    if key.kind == "int":
-        try:
-            return int(raw)
-        except (TypeError, ValueError):
-            raise bad("an integer") from None
-    if key.kind == "float":
-        try:
-            number = float(raw)
-        except (TypeError, ValueError):
-            raise bad("a number") from None
-        if key.bounds and not key.bounds[0] <= number <= key.bounds[1]:
-            raise bad(f"a number from {key.bounds[0]} to {key.bounds[1]}")
-        return number
+    if key.kind in ("int", "float"):
+        return _number(key, raw, bad)
     if key.kind == "list":
         if isinstance(raw, str):
             return [part.strip() for part in raw.split(",") if part.strip()]
@@ -469,6 +539,20 @@ def _coerce(key: Key, raw: Any, where: str) -> Any:
     return raw
 
 
+def _number(key: Key, raw: Any, bad: Callable[[str], InputError]) -> int | float:
+    """An int or float key's value, inside its bounds; `true` or `1.5` is no integer."""
+    try:
+        if isinstance(raw, bool) or (key.kind == "int" and isinstance(raw, float)):
+            raise ValueError(raw)
+        number: int | float = int(raw) if key.kind == "int" else float(raw)
+    except (TypeError, ValueError):
+        raise bad(key.range_text()) from None
+    low, high = key.bounds or (-math.inf, None)
+    if not (math.isfinite(number) and low <= number <= (math.inf if high is None else high)):
+        raise bad(key.range_text())
+    return number
+
+
 def _flatten_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -476,6 +560,12 @@ def _flatten_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: {exc}; fix the TOML syntax") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror}); check the path") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+    except ValueError as exc:  # an integer beyond Python's 4300-digit limit
+        raise InputError(f"{path}: {exc}; fix the value") from None
     flat: dict[str, Any] = {}
     for section, body in data.items():
         if not isinstance(body, dict):

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from osddl.config import KEYS
+from osddl.faults import exit_code_table
 from osddl.io import atomic_write_text, canonical_json
 from osddl.layout import ARTIFACTS
+from osddl.messages import messages_table
 from osddl.policy.matrix import MATRIX
 from osddl.policy.rationale import CONSISTENCY, RATIONALES, REQUIREMENTS
 from osddl.schemas import SCHEMAS
-from osddl.tsql.types import TYPES, limits
+from osddl.tsql.types import TYPES, limits, precision_text, range_text
 from osddl.typed_json import SCHEMA_DIR
 from osddl.uat_users.docs import DOC as UAT_USERS_DOC
 from osddl.uat_users.docs import SECTIONS as UAT_USERS_SECTIONS
@@ -31,6 +33,7 @@ def settings_table(prefix: str = "") -> str:
     rows = ["| key | environment | default | meaning |", "|---|---|---|---|"]
     for key in (k for k in KEYS if k.name.startswith(prefix)):
         choices = f" One of: {', '.join(key.choices)}." if key.choices else ""
+        choices += f" Allowed: {key.range_text()}." if key.bounds else ""
         default = json.dumps(key.default, ensure_ascii=False)
         rows.append(f"| `{key.name}` | `{key.env}` | `{default}` | {key.doc}{choices} |")
     return "\n".join(rows)
@@ -45,12 +48,13 @@ def types_table() -> str:
     for t in TYPES:
         shown = ",".join(map(str, t.default_args))
         default = (f"`{t.name}({shown})`" if t.args else f"fixed ({shown})") if shown else ""
-        span = f"{t.integer_range[0]}..{t.integer_range[1]}" if t.integer_range else ""
+        span = range_text(t)
+        clock = f" to {precision_text(t)}" if precision_text(t) else ""
         literal = f"{t.kind}{' (N)' if t.unicode else ''}" if t.kind else "none"
         alias = f" = `{t.alias_of}`" if t.alias_of else ""
         rows.append(
             f"| `{t.name}`{alias} | {limits(t)} | {default} | {t.family} | {literal} | {span} "
-            f"| {t.arrow} | {t.rounding.replace('_', ' ')} |"
+            f"| {t.arrow} | {t.rounding.replace('_', ' ')}{clock} |"
         )
     return "\n".join(rows)
 
@@ -109,6 +113,8 @@ SECTIONS: dict[tuple[Path, str], Callable[[], str]] = {
     (POLICY_DOC, "matrix"): matrix_table,
     (POLICY_DOC, "rationales"): rationale_table,
     (ARTIFACTS_DOC, "layout"): layout_table,
+    (Path("docs/troubleshooting.md"), "faults"): exit_code_table,
+    (Path("docs/troubleshooting.md"), "messages"): messages_table,
     (UAT_USERS_DOC, "uat-users-settings"): lambda: settings_table("uat_users."),
     **{(UAT_USERS_DOC, name): generate for name, generate in UAT_USERS_SECTIONS.items()},
 }

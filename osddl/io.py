@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,15 @@ def canonical_json(value: Any) -> bytes:
     """Sorted keys, two-space indent, UTF-8 without escapes, LF, trailing newline."""
     text = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
+
+
+LEFTOVER_REASON = "a leftover temp file of an interrupted write"
+
+
+def is_leftover(name: str) -> bool:
+    """A temp file of `temp_file_for` (`.<target name>.<random>.tmp`): only a killed write leaves
+    one behind."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 # Temp files seen in a folder and not removed yet, per folder (absolute path, device, inode). Only
@@ -30,8 +39,7 @@ def _remove_leftovers(folder: Path, prefix: str) -> None:
     with _LEFTOVERS_LOCK:
         if key not in _LEFTOVERS:
             with os.scandir(folder) as entries:
-                names = {e.name for e in entries if e.name.startswith(".")}
-            _LEFTOVERS[key] = {n for n in names if n.endswith(".tmp")}
+                _LEFTOVERS[key] = {e.name for e in entries if is_leftover(e.name)}
         leftovers = _LEFTOVERS[key]
         stale = [name for name in leftovers if name.startswith(prefix)]
         leftovers.difference_update(stale)
@@ -40,13 +48,26 @@ def _remove_leftovers(folder: Path, prefix: str) -> None:
 
 
 def temp_file_for(path: Path) -> str:
-    """A new temp file beside `path`; leftovers of an earlier, killed write of it are removed."""
+    """A new temp file beside `path`; leftovers of an earlier, killed write of it are removed.
+    Created with mode 0666 less the umask like any new file (0644 under 022), not mkstemp's 0600:
+    the rename gives it the artifact's name, and the artifact its mode."""
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}."
     _remove_leftovers(path.parent, prefix)
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return tmp
+    while True:
+        tmp = path.parent / f"{prefix}{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue  # 48 random bits: another name
+        except OSError as exc:
+            raise about(exc, path) from None
+        return str(tmp)
+
+
+def about(exc: OSError, path: Path) -> OSError:
+    """The error of writing a temp file, told about its target (the name the operator knows)."""
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -58,6 +79,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise about(exc, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -101,6 +125,9 @@ def read_json_file(path: Path) -> Any:
         raise InputError(
             f"{path}:{exc.lineno}:{exc.colno}: malformed JSON ({exc.msg}); fix the syntax there"
         ) from None
+    except (ValueError, RecursionError) as exc:  # a number beyond 4300 digits, deep nesting
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"{path}: not a usable JSON document ({reason}); fix the file") from None
 
 
 def json_path(parts: Any) -> str:

@@ -98,6 +98,9 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
     _a("dynamic_part", "work/dynamic/{folder}/{schema}.{emitted}.dynamic.sql",
        "dynamic_data:{schema}.{emitted}", "data", "One table's part of all.dynamic.sql.",
        static=False, insert_mode="single-file"),
+    _a("remediation_ledger", "proofs/remediation-ledger.json", "remediation", "data",
+       "Every value the INSERTs change by policy.apply_remediation_in_export.",
+       schema="remediation-ledger.schema.json"),
     _a("deferred_fragment", "work/deferred/{schema}.{emitted}.sql",
        "dynamic_data:{schema}.{emitted}", "data", "One table's deferred UPDATEs.", static=False),
     *(
@@ -129,6 +132,24 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
        schema="export-validation.schema.json"),
     _a("report", "report.html", "report", "report",
        "One page to look at: summary, decisions, dependency graph, proofs (after the manifest)."),
+    _a("full_export_verification", "full-export-verification.json", "verify:verdict", "proofs",
+       "One verdict over every proof, with each proof's status and file.", sweep="never",
+       schema="full-export-verification.schema.json"),
+    _a("load_verification", "proofs/load-verification.json", "load:staging", "load",
+       "What `doit load` ran into the staging database: findings, rows/s per table.",
+       sweep="never", schema="load-verification.schema.json"),
+    _a("target_fingerprint", "proofs/target-data-fingerprint.json", "load:staging", "load",
+       "Fingerprint of the loaded staging database.", sweep="never",
+       schema="data-fingerprint.schema.json"),
+    _a("source_fingerprint", "proofs/source-data-fingerprint.json", "load:data", "proofs",
+       "Fingerprint of the snapshots (same code as the target's).", sweep="never",
+       schema="data-fingerprint.schema.json"),
+    _a("data_integrity", "proofs/data-integrity-verification.json", "load:data", "proofs",
+       "Source-to-target parity: rows, NULLs, checksums, user ids against the map.",
+       sweep="never", schema="data-integrity-verification.schema.json"),
+    _a("dual_load_verification", "proofs/dual-load-verification.json", "load:dual", "proofs",
+       "`load.dual`: QA rows untransformed + the UPDATE remap, in a second staging database, "
+       "against the first.", sweep="never", schema="dual-load-verification.schema.json"),
     _a("run_log", "run-log.jsonl", "(every task)", "log", "Timings of every action.",
        sweep="never"),
     _a("dmm_diff", "dmm-diff.json", "dmm_compare", "compare",
@@ -139,7 +160,20 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
 BY_KEY: Final = {a.key: a for a in ARTIFACTS}
 # Written after or about the manifest, so it cannot list them.
 UNLISTED: Final = frozenset(
-    BY_KEY[k].template for k in ("manifest", "export_validation", "report", "run_log")
+    BY_KEY[k].template
+    for k in (
+        "manifest",
+        "export_validation",
+        "report",
+        "run_log",
+        # the verdict's table, and what `doit load` writes (on demand, after the manifest)
+        "full_export_verification",
+        "load_verification",
+        "target_fingerprint",
+        "source_fingerprint",
+        "data_integrity",
+        "dual_load_verification",
+    )
 )
 
 

@@ -16,6 +16,7 @@ from osddl.config import KEYS_BY_NAME, Settings
 from osddl.io import canonical_json, sha256_bytes
 from osddl.model.finish import ModelOptions
 from osddl.model.naming import NamingOptions
+from osddl.model.types import read_type_overrides
 from osddl.policy.decide import PolicyOptions
 from osddl.profile.run import ProfileOptions
 from osddl.selection import SelectionOptions
@@ -105,6 +106,18 @@ class RenderTable:
 
     render: RenderOptions
     user_columns: tuple[str, ...]
+    remediate: bool = False  # policy.apply_remediation_in_export: the ledger's changes applied
+
+
+@dataclass(frozen=True)
+class RemediationOptions:
+    """The remediation ledger: whether the INSERTs carry the remediation pack's fixes, with which
+    back-fill values and fallback parents, for which tables."""
+
+    apply: bool
+    sentinels: dict[str, str]
+    fallback_parents: dict[str, str]
+    selection: SelectionOptions
 
 
 @dataclass(frozen=True)
@@ -118,18 +131,38 @@ class DataOptions:
 
 
 @dataclass(frozen=True)
+class LoadOptions:
+    """`doit load`: the staging database and which tables are loaded."""
+
+    target_url: str
+    selection: SelectionOptions
+    dual: bool = False  # load.dual: the second staging database and its proof
+
+
+@dataclass(frozen=True)
+class VerifyDataOptions:
+    """`verify:data`: the staging database, and the user-reference catalog's settings."""
+
+    load: LoadOptions
+    uat_users: UatUsersOptions
+
+
+@dataclass(frozen=True)
 class ManifestOptions:
     provenance: dict[str, dict[str, Any]]  # every setting with its source (secrets redacted later)
     selection: SelectionOptions
 
 
 def fingerprint(options: Any) -> str:
-    """A digest of an options object for doit's `config_changed`: no secret is stored."""
+    """A digest of an options object for doit's `config_changed`, taken over the redacted
+    options: nothing derived from a secret reaches doit's state (a changed password alone reruns
+    nothing; the data behind it is the same, and server sources are probed on every run)."""
     from osddl import __version__
+    from osddl.source.engine import scrub
 
     is_instance = dataclasses.is_dataclass(options) and not isinstance(options, type)
     value = dataclasses.asdict(options) if is_instance else options
-    return sha256_bytes(canonical_json({"osddl": __version__, "options": value}))
+    return sha256_bytes(canonical_json({"osddl": __version__, "options": scrub(value)}))
 
 
 # --- builders --------------------------------------------------------------------------------
@@ -167,6 +200,11 @@ def model_options(settings: Settings) -> ModelOptions:
             tables=settings.text("naming.tables"),
             columns=settings.text("naming.columns"),
             overrides=settings.mapping("naming.overrides"),
+        ),
+        type_overrides=(
+            read_type_overrides(settings.text("model.type_mapping"))
+            if settings.text("model.type_mapping")
+            else ()
         ),
     )
 
@@ -257,12 +295,31 @@ def render_options(settings: Settings) -> RenderOptions:
     return RenderOptions(settings["data.batch_rows"], settings.text("data.insert_mode"))
 
 
+def remediation_options(settings: Settings) -> RemediationOptions:
+    return RemediationOptions(
+        apply=settings.flag("policy.apply_remediation_in_export"),
+        sentinels=settings.mapping("policy.sentinels"),
+        fallback_parents=settings.mapping("policy.fallback_parents"),
+        selection=selection_options(settings),
+    )
+
+
 def data_options(settings: Settings) -> DataOptions:
     return DataOptions(
         settings.text("data.insert_mode"),
         selection_options(settings),
         settings.flag("uat_users.enabled"),
     )
+
+
+def load_options(settings: Settings) -> LoadOptions:
+    return LoadOptions(
+        settings.text("load.target_url"), selection_options(settings), settings.flag("load.dual")
+    )
+
+
+def verify_data_options(settings: Settings) -> VerifyDataOptions:
+    return VerifyDataOptions(load_options(settings), catalog_options(settings))
 
 
 def catalog_options(settings: Settings) -> UatUsersOptions:

@@ -13,20 +13,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from osddl.io import atomic_write_text, read_json_file
-from osddl.layout import BY_KEY, path
+from osddl.layout import path
 from osddl.policy.rationale import RATIONALES
+from osddl.stages.verify import PROOFS, UAT_USERS_PROOFS, proof_statuses
 from osddl.templating import render_html
 
-# The proofs the report shows: (title, layout key, field that says pass). Export validation
-# re-hashes the manifest after this page is written, so the console table is its place.
-PROOFS: Final = (
-    ("Topological order", "order_proof", "verdict"),
-    ("Order verification", "order_verification", "verdict"),
-    ("Value fit", "fit_verification", "verdict"),
-    ("Loadable pair", "loadable_verification", "verdict"),
-    ("uat-users verification", "uat:uat-users-verification.json", "status"),
-)
-UAT_USERS_PROOF: Final = "uat:uat-users-verification.json"
+# Export validation re-hashes the manifest after this page is written: the console table is its
+# place (and its file).
+AFTER_THE_REPORT: Final = "export validation"
 LISTED: Final = 200  # rows of a long finding list shown; the file holds them all
 
 # Graph geometry (px).
@@ -61,11 +55,18 @@ class Graph:
 
 def report_inputs(uat_users: bool) -> list[str]:
     """The artifacts the page reads (relative to the output folder): the task's file_dep."""
-    keys = ["model", "decisions", "decision_report", "order_proof", "manifest"]
-    keys += [key for _, key, _ in PROOFS if key != "order_proof"]
-    if not uat_users:
-        keys.remove(UAT_USERS_PROOF)
-    return [path(key) for key in keys]
+    keys = ["model", "decisions", "decision_report", "manifest"]
+    keys += [key for _, key, _ in _shown_proofs(uat_users)]
+    return [path(key) for key in dict.fromkeys(keys)]
+
+
+def _shown_proofs(uat_users: bool) -> list[tuple[str, str, str]]:
+    """(name, layout key, field that says pass) of every proof on the page."""
+    return [
+        (name, key, field)
+        for name, (key, field) in PROOFS.items()
+        if name != AFTER_THE_REPORT and (uat_users or name not in UAT_USERS_PROOFS)
+    ]
 
 
 def report_to_file(out: Path, uat_users: bool) -> None:
@@ -80,7 +81,8 @@ def build_report(out: Path, uat_users: bool) -> str:
 
     manifest, decisions, order = read("manifest"), read("decisions"), read("order_proof")
     fit = read("fit_verification")
-    proofs = _proofs(out, uat_users)
+    shown = {name: (key, field) for name, key, field in _shown_proofs(uat_users)}
+    proofs = proof_statuses(out, uat_users, shown)
     return render_html(
         "report/report.html.j2",
         manifest=manifest,
@@ -90,7 +92,7 @@ def build_report(out: Path, uat_users: bool) -> str:
         graph=_graph(order, decisions, read("model")),
         order=order,
         proofs=proofs,
-        failed=[p for p in proofs if p["status"] != "pass"],
+        failed=[p for p in proofs if p.status != "pass"],
         fit=fit,
         fit_listed=fit["failures"][:LISTED],
         remediation=_remediation(decisions),
@@ -99,24 +101,6 @@ def build_report(out: Path, uat_users: bool) -> str:
         node_w=NODE_W,
         node_h=NODE_H,
     )
-
-
-def _proofs(out: Path, uat_users: bool) -> list[dict[str, Any]]:
-    rows = []
-    for title, key, field in PROOFS:
-        if key == UAT_USERS_PROOF and not uat_users:
-            continue
-        file = out / path(key)
-        document = read_json_file(file) if file.is_file() else {}
-        rows.append(
-            {
-                "title": title,
-                "status": str(document.get(field, "missing")),
-                "task": BY_KEY[key].task,
-                "file": path(key),
-            }
-        )
-    return rows
 
 
 def _modules(decisions: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,9 @@ from typing import Any, Final, Literal
 from osddl.compare.ddl import SCHEMA_VERSION as DMM_DIFF_VERSION
 from osddl.export.load_order import LOAD_ORDER_JSON
 from osddl.export.order import PROOF_VERSION
+from osddl.export.remediation import LEDGER_JSON
 from osddl.export.snapshot import STATIC_INDEX_VERSION
+from osddl.load.documents import DOCUMENTS as LOAD_DOCUMENTS
 from osddl.model.codec import json_schema
 from osddl.model.store import model_schema
 from osddl.policy.store import DECISION_REPORT_JSON, DECISIONS_JSON
@@ -284,7 +286,7 @@ def loadable_verification_schema() -> dict[str, Any]:
     up to 10 primary-key values of the rows SQL Server would refuse."""
     failure = _object(
         {
-            "kind": {"enum": ["null", "duplicate", "orphan"]},
+            "kind": {"enum": ["null", "null-at-insert", "duplicate", "orphan", "ledger"]},
             "constraint": _STR,
             "file": _STR,
             "rows": _INT,
@@ -297,6 +299,7 @@ def loadable_verification_schema() -> dict[str, Any]:
         "mode": _STR,
         "verdict": _VERDICT,
         "checked": _counts("notNull", "unique", "foreignKeys"),
+        "remediation": _object({"applied": {"type": "boolean"}, "ledgerEntries": _INT}),
         "failureCount": _INT,
         "failures": {"type": "array", "items": failure},
     }
@@ -356,7 +359,11 @@ def manifest_schema() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": _object({"value": {}, "source": _STR}),
         },
-        "versions": {"type": "object", "additionalProperties": _STR},
+        "versions": {  # osddl's own (osddl.__version__), Python's and the libraries'
+            "type": "object",
+            "required": ["osddl"],
+            "additionalProperties": _STR,
+        },
         "uatUsers": _object(
             {
                 "transformationApplied": {"type": "boolean"},
@@ -413,10 +420,12 @@ SCHEMAS: Final[dict[str, Callable[[], dict[str, Any]]]] = {
     "order-verification.schema.json": order_verification_schema,
     "fit-verification.schema.json": fit_verification_schema,
     "loadable-verification.schema.json": loadable_verification_schema,
+    "remediation-ledger.schema.json": LEDGER_JSON.schema,
     "manifest.schema.json": manifest_schema,
     "export-validation.schema.json": _codec(
         ExportValidation, "export-validation", "osddl export validation", RESULT_VERSION
     ),
     "dmm-diff.schema.json": _codec(DmmDiff, "dmm-diff", "osddl DDL comparison", DMM_DIFF_VERSION),
     **{f"{name}.schema.json": _fixed(schema) for name, schema in UAT_SCHEMAS.items()},
+    **{f"{document.name}.schema.json": document.schema for document in LOAD_DOCUMENTS},
 }

@@ -10,7 +10,15 @@ from typing import Any
 
 import jinja2
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+def _templates() -> Path:
+    """Installed, the templates ship inside the package (`osddl/templates`); in a checkout they are
+    `templates/` at the repository root."""
+    shipped = Path(__file__).resolve().with_name("templates")
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parents[1] / "templates"
+
+
+TEMPLATES = _templates()
 
 
 @cache

@@ -3,11 +3,13 @@ operator-friendly actions."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +17,8 @@ from typing import Any, TypeVar
 from doit.exceptions import TaskFailed
 from doit.tools import config_changed
 
-from osddl.config import Settings, load_settings
+from osddl import faults
+from osddl.config import Settings, load_settings, unknown_variables
 from osddl.errors import OsddlError
 from osddl.io import canonical_json, sha256_bytes
 from osddl.layout import path
@@ -32,6 +35,8 @@ CLI_ENV = "OSDDL_CLI_SET"  # JSON object of `--set key=value` pairs from the `os
 @functools.cache
 def settings() -> Settings:
     """Loaded once per run; a bad setting stops the run before any task starts."""
+    for warning in unknown_variables(os.environ):
+        sys.stderr.write(f"osddl: warning: {warning}\n")
     try:
         return load_settings(cli=json.loads(os.environ.get(CLI_ENV, "{}")))
     except OsddlError as exc:
@@ -109,25 +114,59 @@ def tree_values(options: Any, folder: str = "", exclude: Iterable[str] = ()) -> 
 
 
 def _log(action: str, start: float, subject: str | None, outcome: str) -> None:
+    """Best effort: an output folder that cannot take the log line has its fault told by the task
+    (or by the next write), not by a traceback here."""
     facts = {"outcome": outcome, **({"subject": subject} if subject else {})}
-    append_run_log(out(), action, time.perf_counter() - start, **facts)
+    with contextlib.suppress(OSError):
+        append_run_log(out(), action, time.perf_counter() - start, **facts)
 
 
-def operator_action(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a library function; an OsddlError becomes a one-line failure, not a traceback.
+class Fault(TaskFailed):  # type: ignore[misc]
+    """A task's one-line failure with the exit code of its kind (osddl/faults.py); the reporter
+    (tasks/state.py) ends the run with the first one's code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _corrupt_parquet() -> str | None:
+    """The first Parquet file under out/ that does not open (pyarrow's errors do not name it)."""
+    import pyarrow.parquet as pq
+
+    for file in sorted(out().rglob("*.parquet")):
+        try:
+            pq.read_metadata(file)
+        except Exception:  # any failure to open it is what is looked for
+            return str(file)
+    return None
+
+
+class operator_action:  # a decorator, named like one
+    """Run a library function; any error becomes a one-line failure naming the problem and the
+    fix, with its exit code (osddl/faults.py), not a traceback (`OSDDL_DEBUG=1` prints it too).
     A dict result is kept by doit as the task's values; False fails the task. Each run's time goes
-    to out/run-log.jsonl, the only place for timings (artifacts stay byte-identical)."""
+    to out/run-log.jsonl, the only place for timings (artifacts stay byte-identical).
 
-    @functools.wraps(function)
-    def run(*args: Any, **kwargs: Any) -> Any:
+    A class, not a closure: `doit -n N` pickles actions into its worker processes, and an
+    instance pickles as its function's module and name."""
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        functools.update_wrapper(self, function)  # doit reads the wrapped signature
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        function = self.function
         start = time.perf_counter()
         subject = next((a for a in args if isinstance(a, str)), None)
         try:
             result = function(*args, **kwargs)
-        except OsddlError as exc:
+        except Exception as exc:  # every fault ends in one line (faults.py)
+            if faults.debugging():
+                traceback.print_exc()
+            where = _corrupt_parquet() if "ArrowException" in faults.class_names(exc) else None
+            error = faults.as_operator_error(exc, where)
             _log(function.__name__, start, subject, "failed")
-            return TaskFailed(str(exc))
+            return Fault(str(error), faults.exit_code(error))
         _log(function.__name__, start, subject, "ok" if result is not False else "failed")
         return result if isinstance(result, dict | bool) else None
-
-    return run

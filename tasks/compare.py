@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from osddl.compare.ddl import run_compare
-from tasks.common import out
+
+from .common import out
 
 
 def _compare(theirs: str) -> bool | None:

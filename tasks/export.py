@@ -15,6 +15,7 @@ from osddl.options import (
     RenderTable,
     data_options,
     order_options,
+    remediation_options,
     render_options,
     snapshot_options,
 )
@@ -23,8 +24,10 @@ from osddl.stages.dynamic_data import dynamic_key, render_dynamic
 from osddl.stages.extract_model import model_inputs
 from osddl.stages.load_script import load_script
 from osddl.stages.order import order_to_files
+from osddl.stages.remediation import remediation_to_file
 from osddl.stages.snapshot import snapshot_one
-from tasks.common import (
+
+from .common import (
     artifact,
     operator_action,
     options_changed,
@@ -33,7 +36,7 @@ from tasks.common import (
     settings,
     source_uptodate,
 )
-from tasks.uat_users import user_columns
+from .uat_users import user_columns
 
 
 @create_after(executed="extract_model")
@@ -78,6 +81,28 @@ def task_order() -> dict[str, object]:
     }
 
 
+@create_after(executed="extract_model")
+def task_remediation() -> dict[str, object]:
+    """Write out/proofs/remediation-ledger.json: the values the INSERTs change to carry the
+    remediation pack's fixes (policy.apply_remediation_in_export; empty while it is off)."""
+    options = remediation_options(settings())
+    snapshots = [artifact("snapshot", m, e) for m, e in selection().exported]
+    snapshots += [artifact("static_snapshot", m, e) for m, e in selection().static]
+    return {
+        "actions": [(operator_action(remediation_to_file), [options, out()])],
+        "file_dep": [
+            artifact("model"),
+            artifact("decisions"),
+            *(snapshots if options.apply else []),
+        ],
+        "targets": [artifact("remediation_ledger")],
+        # delayed producers of its file deps are not known when doit first reaches it
+        "task_dep": ["snapshot", "static_data"] if options.apply else [],
+        "uptodate": [options_changed(options)],
+        "verbosity": 2,
+    }
+
+
 def _rendered(insert_mode: str) -> list[str]:
     """Every table's script and deferred fragment in this insert mode."""
     key = dynamic_key(insert_mode)
@@ -89,10 +114,12 @@ def task_dynamic_data() -> Iterator[dict[str, object]]:
     """Render each table's INSERT script from its snapshot → out/DynamicData/<Module>/*.sql;
     user ids of tables with user references go through the uat-users transformation map."""
     options = render_options(settings())
+    remediate = settings().flag("policy.apply_remediation_in_export")
+    ledger = [artifact("remediation_ledger")] if remediate else []
     catalogued = user_columns()
     for module, entity in selection().exported:
         users = catalogued.get(table_id(entity).casefold(), ())
-        table = RenderTable(options, users)
+        table = RenderTable(options, users, remediate)
         yield {
             "name": task_of("dynamic", entity).partition(":")[2],
             "actions": [
@@ -106,13 +133,14 @@ def task_dynamic_data() -> Iterator[dict[str, object]]:
                 artifact("load_order"),
                 artifact("snapshot", module, entity),
                 *([artifact("uat:transformation-map.json")] if users else []),
+                *ledger,
             ],
             "targets": [
                 artifact(dynamic_key(options.insert_mode), module, entity),
                 artifact("deferred_fragment", module, entity),
             ],
             # delayed producers of its file deps are not known when doit first reaches it
-            "task_dep": ["snapshot", "uat_users"],
+            "task_dep": ["snapshot", "uat_users", *(["remediation"] if remediate else [])],
             "uptodate": [options_changed(table)],
         }
 

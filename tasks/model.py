@@ -6,7 +6,8 @@ from pathlib import Path
 
 from osddl.options import extract_options
 from osddl.stages.extract_model import extract_to_file, model_inputs
-from tasks.common import artifact, operator_action, options_changed, settings, source_uptodate
+
+from .common import artifact, operator_action, options_changed, settings, source_uptodate
 
 DEMO_DIR = Path("fixtures/demo")
 DEMO_BUILDER = ["fixtures/outsystems.py", "fixtures/demo.py"]

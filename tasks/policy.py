@@ -8,7 +8,8 @@ from typing import Any
 from osddl.errors import OsddlError
 from osddl.options import decide_options, fingerprint
 from osddl.stages.decide import OUTPUTS, decide_to_files
-from tasks.common import artifact, operator_action, out, settings
+
+from .common import artifact, operator_action, out, settings
 
 
 def _decide(mode: str) -> dict[str, str]:

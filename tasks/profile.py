@@ -7,7 +7,8 @@ from pathlib import Path
 from osddl.options import profile_stage_options
 from osddl.stages.extract_model import model_inputs
 from osddl.stages.profile import profile_to_files
-from tasks.common import artifact, operator_action, options_changed, settings, source_uptodate
+
+from .common import artifact, operator_action, options_changed, settings, source_uptodate
 
 
 def task_profile() -> dict[str, object]:

@@ -31,7 +31,8 @@ from osddl.stages.verify import (
     verify_order_to_file,
     verify_uat_users_to_file,
 )
-from tasks.common import (
+
+from .common import (
     TreeUnchanged,
     artifact,
     operator_action,
@@ -39,7 +40,12 @@ from tasks.common import (
     settings,
     tree_values,
 )
+from .load import data_proofs, verify_data_task
 
+# The loadable proof reads the snapshots and, with the remediation applied, the emitted scripts:
+# every exported snapshot re-renders its script, so the scripts' listing follows both (the static
+# snapshots are followed through their index).
+LOADABLE_READS = "DynamicData"
 # The export check reads every file, the manifest included; the manifest describes every file but
 # itself and what is written after it.
 CHECKED = tuple(sorted(UNLISTED - {path("manifest")}))
@@ -52,6 +58,7 @@ PRODUCERS = [
     "snapshot",
     "order",
     "uat_users",
+    "remediation",
     "load_script",
 ]
 
@@ -79,7 +86,7 @@ def _verify_fit(options: Any) -> dict[str, str]:
 
 def _verify_loadable(options: Any) -> dict[str, str]:
     verify_loadable_to_file(options.selection, out())
-    return tree_values(options, "data")
+    return tree_values(options, LOADABLE_READS)
 
 
 def _verify_uat_users(options: Any) -> dict[str, str]:
@@ -138,14 +145,20 @@ def task_verify() -> Iterator[dict[str, object]]:
         "doc": "Prove the emitted schema accepts the emitted data: no NULLs under NOT NULL, "
         "duplicates under a unique index or orphans under a checked FK, in every mode.",
         "actions": [(operator_action(_verify_loadable), [order])],
-        "file_dep": [artifact("model"), artifact("decisions")],
+        "file_dep": [
+            artifact("model"),
+            artifact("decisions"),
+            artifact("static_index"),
+            artifact("remediation_ledger"),
+        ],
         "targets": [artifact("loadable_verification")],
         "task_dep": ["load_script", "sweep"],
-        "uptodate": [TreeUnchanged(order, "data")],  # every snapshot it reads
+        "uptodate": [TreeUnchanged(order, LOADABLE_READS)],
         "verbosity": 2,
     }
     if enabled:
         yield _verify_uat_users_task()
+    yield from verify_data_task()
     yield {
         "name": "export",
         "doc": "Re-hash every artifact of the manifest; completeness against the model.",
@@ -166,6 +179,7 @@ def task_verify() -> Iterator[dict[str, object]]:
             "verify:loadable",
             *uat_users_proofs(),
             "verify:export",
+            *data_proofs(),
         ],
         "uptodate": [False],  # reads a few small files; a failed proof must fail every run
         "verbosity": 2,
@@ -226,6 +240,7 @@ def stages() -> list[str]:
         *uat_users_proofs(),
         "manifest",
         "report",
+        *data_proofs(),  # once `doit load` has run here
     ]
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from osddl.report import report_inputs, report_to_file
-from tasks.common import artifact, operator_action, out, settings
+
+from .common import artifact, operator_action, out, settings
 
 
 def task_report() -> dict[str, object]:

@@ -8,7 +8,8 @@ from osddl.options import SsdtStageOptions, ssdt_stage_options, static_data_opti
 from osddl.stages.extract_model import model_inputs
 from osddl.stages.ssdt import emit_ssdt
 from osddl.stages.static_data import snapshot_static_entities
-from tasks.common import (
+
+from .common import (
     TreeUnchanged,
     artifact,
     operator_action,

@@ -35,6 +35,8 @@ from doit.dependency import Dependency, SqliteDB
 from doit.globals import Globals
 from doit.reporter import ConsoleReporter
 
+from osddl import faults
+
 if sys.platform != "win32":
     import fcntl
 
@@ -57,7 +59,23 @@ def state_file(path: str = STATE_FILE) -> str:
         return path
     if header and header != _SQLITE_HEADER:
         _migrate_json(Path(path))
+    _check(path)
     return path
+
+
+def _check(path: str) -> None:
+    """A corrupt state file stops the run with one line (doit would print a traceback at the
+    first task): `quick_check` reads every page once (the file holds one row per task)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            verdict = db.execute("pragma quick_check").fetchone()[0]
+            db.execute("select task_id, task_data from doit limit 1").fetchall()
+    except sqlite3.Error as exc:
+        verdict = str(exc)
+    if verdict != "ok":
+        error = faults.as_operator_error(sqlite3.DatabaseError(verdict), path)
+        sys.stderr.write(f"osddl: {error}\n")
+        raise SystemExit(faults.exit_code(error))
 
 
 def _migrate_json(file: Path) -> None:
@@ -140,12 +158,29 @@ class StateReporter(ConsoleReporter):  # type: ignore[misc]
     def __init__(self, outstream: TextIO, options: dict[str, Any]) -> None:
         super().__init__(outstream, options)
         self._lock: int | None = None
+        self._exit: int | None = None
+        self._ran: list[str] = []
+        self._fresh = 0
+        self._failed: list[str] = []
+        self._summarise = False
 
     def initialize(self, tasks: Any, selected_tasks: Any) -> None:
         super().initialize(tasks, selected_tasks)
         dependency = Globals.dep_manager
         self._lock = lock_run(dependency.name)
         prepare(dependency)
+        # `full_export` (named, or the default task) ends with the closing summary; a run refused
+        # above has nothing to summarise.
+        self._summarise = "full_export" in (selected_tasks or ["full_export"])
+
+    def execute_task(self, task: Any) -> None:
+        super().execute_task(task)
+        if task.actions:
+            self._ran.append(task.name)
+
+    def skip_uptodate(self, task: Any) -> None:
+        super().skip_uptodate(task)
+        self._fresh += 1
 
     def add_success(self, task: Any) -> None:
         super().add_success(task)
@@ -153,12 +188,31 @@ class StateReporter(ConsoleReporter):  # type: ignore[misc]
 
     def add_failure(self, task: Any, fail: Any) -> None:
         super().add_failure(task, fail)
+        self._failed.append(task.name)
         commit_task(Globals.dep_manager, task.name)  # doit removed its saved state
+        code = getattr(fail, "exit_code", None)
+        if self._exit is None and isinstance(code, int) and code != 1:
+            self._exit = code  # the first fault's kind (tasks/common.py Fault)
 
     def complete_run(self) -> None:
         try:
             super().complete_run()
+            if self._summarise:
+                self._summary()
         finally:
             if self._lock is not None:
                 unlock_run(self._lock)
                 self._lock = None
+        if self._exit is not None:
+            # doit would exit 1 for any failed task; its state is saved by now (Runner.finish).
+            raise SystemExit(self._exit)
+
+    def _summary(self) -> None:
+        """What ran, what the artifacts say, where the report is, and the next command."""
+        from osddl.summary import closing_summary
+
+        from .common import out, settings
+
+        enabled = settings().flag("uat_users.enabled")
+        for line in closing_summary(out(), self._ran, self._fresh, self._failed, enabled):
+            self.write(line + "\n")

@@ -12,7 +12,8 @@ from osddl.model.store import read_model
 from osddl.options import catalog_options, uat_users_stage_options
 from osddl.stages.uat_users import uat_users_to_files, user_catalog
 from osddl.uat_users.artifacts import UAT_ARTIFACTS
-from tasks.common import artifact, checked, operator_action, options_changed, out, selection
+
+from .common import artifact, checked, operator_action, options_changed, out, selection
 
 
 def user_columns() -> dict[str, tuple[str, ...]]:

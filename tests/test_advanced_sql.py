@@ -26,6 +26,7 @@ from osddl.model.contract import (
     Trigger,
 )
 from osddl.model.sqltype import MAX
+from osddl.model.validate import Finding
 
 DATA = Path(__file__).parent / "data" / "advanced_sql"
 FLAT = DATA / "flat.json"
@@ -602,3 +603,96 @@ def test_reference_exports_import(name: str) -> None:
 def test_reference_entity_without_attributes_still_imports() -> None:
     model = import_advanced_sql(REFERENCE / "model.only-active-empty.json")
     assert _entity(model, "AppCore", "Customer").attributes == []
+
+
+# --- tolerated variants: a delete-rule word where a physical action belongs -----------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "action"),
+    [
+        ("Protect", "NO_ACTION"),
+        ("PROTECT", "NO_ACTION"),
+        ("Delete", "CASCADE"),
+        ("delete", "CASCADE"),
+        ("Ignore", "NO_ACTION"),
+        ("Restrict", "NO_ACTION"),
+    ],
+)
+def test_delete_rule_word_in_on_delete_is_read_as_its_action_with_a_warning(
+    tmp_path: Path, word: str, action: str
+) -> None:
+    payload = _flat_payload()
+    constraint = _raw_entity(payload, 0, 1)["relationships"][0]["actualConstraints"][0]
+    constraint["onDelete"] = word
+    path = _write(tmp_path, payload)
+    warnings: list[Finding] = []
+    fk = _entity(import_advanced_sql(path, warnings), "Sales", "Order").foreign_keys[0]
+    assert fk.on_delete == action
+    assert warnings == [
+        Finding(
+            "warning",
+            f"{path} $.modules[0].entities[1].relationships[0].actualConstraints[0].onDelete",
+            f'"{word}" is a delete rule, not a foreign key action; read as {action}',
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("word", "action"),
+    [
+        ("no action", "NO_ACTION"),
+        ("NoAction", "NO_ACTION"),
+        ("No-Action", "NO_ACTION"),
+        ("SET_NULL", "SET_NULL"),
+        ("SetNull", "SET_NULL"),
+        ("set null", "SET_NULL"),
+        ("CASCADE", "CASCADE"),
+        ("SetDefault", "SET_DEFAULT"),
+    ],
+)
+def test_case_and_separator_variants_of_actions_need_no_warning(
+    tmp_path: Path, word: str, action: str
+) -> None:
+    payload = _flat_payload()
+    constraint = _raw_entity(payload, 0, 1)["relationships"][0]["actualConstraints"][0]
+    constraint.update(onDelete=word, onUpdate=word)
+    warnings: list[Finding] = []
+    model = import_advanced_sql(_write(tmp_path, payload), warnings)
+    fk = _entity(model, "Sales", "Order").foreign_keys[0]
+    assert (fk.on_delete, fk.on_update, warnings) == (action, action, [])
+
+
+def test_delete_rule_word_in_on_update_stays_an_error(tmp_path: Path) -> None:
+    payload = _flat_payload()
+    _raw_entity(payload, 0, 1)["relationships"][0]["actualConstraints"][0]["onUpdate"] = "Protect"
+    path = _write(tmp_path, payload)
+    assert _message(path) == (
+        f"{path} $.modules[0].entities[1].relationships[0].actualConstraints[0].onUpdate: "
+        '"Protect" is not a known value; expected NO_ACTION, CASCADE, SET_NULL or SET_DEFAULT'
+    )
+
+
+def test_unknown_on_delete_word_lists_actions_and_rules(tmp_path: Path) -> None:
+    payload = _flat_payload()
+    _raw_entity(payload, 0, 1)["relationships"][0]["actualConstraints"][0]["onDelete"] = "Zap"
+    path = _write(tmp_path, payload)
+    assert _message(path) == (
+        f"{path} $.modules[0].entities[1].relationships[0].actualConstraints[0].onDelete: "
+        '"Zap" is not a known value; expected NO_ACTION, CASCADE, SET_NULL or SET_DEFAULT '
+        "(or a delete rule: Protect, Delete, Ignore)"
+    )
+
+
+def test_import_warnings_reach_the_extraction_summary(tmp_path: Path) -> None:
+    from osddl.options import extract_options
+    from osddl.stages.extract_model import build_model
+    from tests.project_settings import env_settings
+
+    payload = _flat_payload()
+    _raw_entity(payload, 0, 1)["relationships"][0]["actualConstraints"][0]["onDelete"] = "Protect"
+    path = _write(tmp_path, payload)
+    settings = env_settings({"OSDDL_MODEL_FROM_FILE": str(path)})
+    model, warnings = build_model(extract_options(settings))
+    assert _entity(model, "Sales", "Order").foreign_keys[0].on_delete == "NO_ACTION"
+    assert any(w.path.endswith("actualConstraints[0].onDelete") for w in warnings)

@@ -43,6 +43,22 @@ DATA = "out/DynamicData/Scale001/dbo.Entity00001.dynamic.sql"
         ("1753-01-01T00:00:00.000", "datetime", None),
         ("2079-06-07T00:00:00.000", "smalldatetime", "is outside"),
         ("0001-01-01T00:00:00.0000000", "datetime2(7)", None),
+        # time of day finer than the type keeps (the type table's clock facts)
+        ("2020-01-01T00:00:00.003", "datetime", None),
+        ("2020-01-01T00:00:00.007", "datetime", None),
+        ("2020-01-01T00:00:00.010", "datetime", None),
+        ("2020-01-01T00:00:00.001", "datetime", "00:00:00.001 is stored as 00:00:00.0000000"),
+        ("2020-01-01T00:00:00.005", "datetime", "stored as 00:00:00.0066667 (datetime keeps 1/300"),
+        ("2020-01-01T00:00:59.999", "datetime", "stored as 00:01:00.0000000"),
+        ("2020-01-01T12:30:00.000", "smalldatetime", None),
+        ("2020-01-01T12:30:29.000", "smalldatetime", "stored as 12:30:00.0000000"),
+        ("2020-01-01T12:30:30.000", "smalldatetime", "stored as 12:31:00.0000000"),
+        ("2020-01-01T00:00:00.1230000", "datetime2(3)", None),
+        ("2020-01-01T00:00:00.1234500", "datetime2(3)", "datetime2(3) keeps 10^-n s of (n)"),
+        ("2020-01-01T00:00:00.1234567", "datetime2", None),
+        ("12:00:00.5000000", "time(0)", "stored as 12:00:01.0000000"),
+        ("2020-01-01T00:00:00.1000000+02:00", "datetimeoffset(1)", None),
+        ("2020-01-01T00:00:00.1200000+02:00", "datetimeoffset(1)", "stored as 00:00:00.1000000"),
     ],
 )
 def test_misfit_names_what_sql_server_refuses(
@@ -108,6 +124,32 @@ def test_a_decimal_with_too_many_digits_in_an_emitted_file_fails_the_proof(
     assert doit(work, "verify", **NO_USERS).returncode != 0
     (failure,) = proof(work)["failures"]  # type: ignore[misc]
     assert failure["column"] == "Col002Decimal" and "15 integer digits > 14" in failure["detail"]
+
+
+def test_a_datetime_finer_than_its_type_keeps_in_an_emitted_file_fails_the_proof(
+    clean: Path, tmp_path: Path
+) -> None:
+    """The renderer writes `datetime` as .fff (milliseconds as SQL Server shows them); a value
+    SQL Server would round (.001 → .000) is named with file, batch, row and column."""
+    work = copy_project(clean, tmp_path / "w")
+    path = work / DATA
+    text = path.read_text(encoding="utf-8")
+    moment = re.search(r"'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d)\d'", text)
+    assert moment is not None
+    path.write_text(text.replace(moment[0], f"'{moment[1]}1'", 1), encoding="utf-8")
+    assert doit(work, "verify", **NO_USERS).returncode != 0
+    (failure,) = proof(work)["failures"]  # type: ignore[misc]
+    assert failure["kind"] == "value-does-not-fit"
+    assert failure["file"] == "Scale001/dbo.Entity00001.dynamic.sql"
+    assert (failure["batch"], failure["row"], failure["column"]) == (4, 1, "Col003DateTime")
+    assert "(datetime keeps 1/300 s (.000/.003/.007))" in failure["detail"]
+
+
+def test_datetime_keeps_what_sql_server_shows() -> None:
+    """SQL Server's datetime shows milliseconds ending in 0, 3 or 7, and those only fit."""
+    datetime = parse_sql_type("datetime")
+    fitting = [ms for ms in range(1000) if misfit(f"2020-01-01T00:00:00.{ms:03}", datetime) is None]
+    assert fitting == [ms for ms in range(1000) if ms % 10 in (0, 3, 7)]
 
 
 def dirty(clean: Path, target: Path, *updates: str) -> Path:

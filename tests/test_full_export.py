@@ -169,12 +169,28 @@ def _kill_when(
     return False
 
 
+def test_two_parallel_processes_give_the_same_bytes(exported: Path, tmp_path: Path) -> None:
+    """`doit -n 2` runs tasks (tables) in worker processes; the tree is the one of `-n 1`."""
+    work = copy_project(exported, tmp_path / "parallel")
+    for name in ("out", "cache"):
+        shutil.rmtree(work / name)
+    for state in work.glob(".doit.db*"):
+        state.unlink()
+    result = doit(work, "-n", "2", "full_export")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert tree(work / "out") == tree(exported / "out")
+
+
 @pytest.mark.parametrize(
-    ("folder", "pattern"),
-    [("out/data", ".*.parquet.*.tmp"), ("out/DynamicData", ".*.dynamic.sql.*.tmp")],
+    ("folder", "pattern", "processes"),
+    [
+        ("out/data", ".*.parquet.*.tmp", "1"),
+        ("out/DynamicData", ".*.dynamic.sql.*.tmp", "1"),
+        ("out/DynamicData", ".*.dynamic.sql.*.tmp", "2"),
+    ],
 )
 def test_interrupted_run_finishes_with_the_same_bytes(
-    tmp_path: Path, folder: str, pattern: str
+    tmp_path: Path, folder: str, pattern: str, processes: str
 ) -> None:
     from fixtures.scale import build_scale
 
@@ -183,7 +199,7 @@ def test_interrupted_run_finishes_with_the_same_bytes(
     build_scale(work / "qa.sqlite", entities=3, attributes=8, rows=40_000, fk_depth=2)
     no_users = {"OSDDL_UAT_USERS_ENABLED": "0"}  # the scale database has no user inventories
     process = subprocess.Popen(
-        doit_command(work, "full_export"),
+        doit_command(work, "-n", processes, "full_export"),
         cwd=work,
         text=True,
         stdout=subprocess.DEVNULL,
@@ -195,7 +211,7 @@ def test_interrupted_run_finishes_with_the_same_bytes(
     for final in (work / folder).rglob("*"):
         if final.is_file() and final.suffix in (".parquet", ".sql"):
             assert final.stat().st_size > 0  # only complete files carry a final name
-    resumed = doit(work, "full_export", **no_users)
+    resumed = doit(work, "-n", processes, "full_export", **no_users)
     assert resumed.returncode == 0, resumed.stdout[-3000:]
     clean = tmp_path / "clean"
     clean.mkdir()

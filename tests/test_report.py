@@ -1,5 +1,7 @@
-"""out/report.html: built from the artifacts only, its numbers equal theirs, and it renders in a
-real headless browser (Debian `chromium`) with no console message; a screenshot is kept."""
+"""What a run leaves the operator to look at. out/report.html: built from the artifacts only, its
+numbers equal theirs, and it renders in a real headless browser (Debian `chromium`) with no
+console message; a screenshot is kept. The closing summary of `full_export`: what ran, what the
+artifacts say, and the next command."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 from fixtures.demo import build_demo
 from osddl.layout import path
 from osddl.report import build_report
+from osddl.summary import NEXT_ON_FAILURE, closing_summary
 from tests.doit_runs import ROOT, copy_project, doit
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,13 +30,48 @@ SCREENSHOTS = Path(os.environ.get("OSDDL_TEST_ARTIFACTS", ROOT / "build" / "test
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     work = tmp_path_factory.mktemp("report")
     build_demo(work)
     result = doit(work, "full_export")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "report: out/report.html" in result.stdout
-    return work
+    return work, result.stdout
+
+
+@pytest.fixture(scope="module")
+def exported(first_run: tuple[Path, str]) -> Path:
+    return first_run[0]
+
+
+def test_full_export_closes_with_a_summary_of_the_artifacts(first_run: tuple[Path, str]) -> None:
+    work, stdout = first_run
+    out = work / "out"
+    counts = _json(out, "manifest")["counts"]
+    assert isinstance(counts, dict)
+    ran = [line[3:] for line in stdout.splitlines() if line.startswith(".  ")]
+    summary = stdout[stdout.index("summary: ") :].splitlines()
+    assert summary[0] == f"summary: {len(ran)} task(s) ran, 0 up to date"
+    assert summary[1] == (
+        f"summary: {counts['tables']} tables, {counts['rows']} rows exported; "
+        f"{counts['columnsTightened']} columns tightened, "
+        f"{counts['foreignKeysCreated']} foreign keys created"
+    )
+    assert "summary: report: out/report.html" in summary
+    assert summary[-2].startswith("next: open out/report.html; `osddl verify`")
+
+
+def test_a_failed_proof_changes_the_summary_and_the_next_step(
+    exported: Path, tmp_path: Path
+) -> None:
+    out = copy_project(exported, tmp_path / "w") / "out"
+    proof = out / path("fit_verification")
+    proof.write_text(proof.read_text(encoding="utf-8").replace('"pass"', '"fail"'), "utf-8")
+    lines = closing_summary(out, ["verify:fit"], 3, [], uat_users=True)
+    assert lines[0] == "summary: 1 task(s) ran, 3 up to date"
+    assert any(line.startswith("summary: proofs: ") and "not passing: value fit" in line
+               for line in lines)  # fmt: skip
+    assert lines[-1] == NEXT_ON_FAILURE
 
 
 class _Marked(HTMLParser):
@@ -87,10 +125,10 @@ def test_report_numbers_equal_the_artifacts(exported: Path) -> None:
     fit = _json(out, "fit_verification")
     assert page.counts["fit.failureCount"] == str(fit["failureCount"])
     assert page.statuses == {
-        "Topological order": _json(out, "order_proof")["verdict"],
-        "Order verification": _json(out, "order_verification")["verdict"],
-        "Value fit": fit["verdict"],
-        "Loadable pair": _json(out, "loadable_verification")["verdict"],
+        "topological order": _json(out, "order_proof")["verdict"],
+        "order verification": _json(out, "order_verification")["verdict"],
+        "value fit": fit["verdict"],
+        "loadable pair": _json(out, "loadable_verification")["verdict"],
         "uat-users verification": _json(out, "uat:uat-users-verification.json")["status"],
     }
 
@@ -105,8 +143,8 @@ def test_report_shows_a_failed_proof_and_its_findings(exported: Path, tmp_path: 
     (out / path("fit_verification")).write_text(json.dumps(fit), encoding="utf-8")
     html = build_report(out, uat_users=True)
     page = _marked(html)
-    assert 'data-verdict="fail"' in html and "1 proof(s) failed: Value fit" in html
-    assert page.statuses["Value fit"] == "fail"
+    assert 'data-verdict="fail"' in html and "1 proof(s) failed: value fit" in html
+    assert page.statuses["value fit"] == "fail"
     assert page.counts["fit.failureCount"] == "1"
     assert "101 characters in NVARCHAR(100)" in html
 

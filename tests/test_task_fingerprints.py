@@ -27,6 +27,7 @@ SPECIAL: dict[str, Any] = {
     "uat_users.fallback": "single:1",
     "uat_users.match": ["email"],
     "uat_users.exclude_columns": ["Sales::Order.AssignedTo"],  # a catalogued column
+    "model.type_mapping": str(ROOT / "tests" / "data" / "type_mapping_override.toml"),
 }
 
 

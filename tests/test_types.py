@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 import sqlglot
 from sqlglot import exp
 
@@ -23,7 +24,7 @@ from osddl.model.advanced_sql import import_advanced_sql
 from osddl.model.contract import Attribute, Entity, Model, Module, OnDisk, Source
 from osddl.model.finish import ModelOptions, _own_sql_type, finish_model
 from osddl.model.validate import findings
-from osddl.source.pgtypes import to_postgres
+from osddl.source.pgtypes import TO_POSTGRES, to_postgres
 from osddl.ssdt.plan import SsdtOptions, _column
 from osddl.stages.dynamic_data import table_load
 from osddl.tsql import literal, normalise, parse_literal
@@ -271,3 +272,67 @@ def test_catalog_that_can_say_wins_and_a_disagreement_is_a_warning(tmp_path: Pat
     assert not table_load(module, customer, plan, "mssql").identity
     (warning,) = [f for f in findings(model) if "isAutoNumber" in f.path]
     assert warning.severity == "warning" and "not IDENTITY on disk" in warning.message
+
+
+# ---- the walk's PostgreSQL leg: the emitted types, mapped, on a real server ------------------
+
+
+def _postgres_cases() -> list[tuple[SqlType, object, bool]]:
+    """(emitted type, value, accepted) at and just past each limit PostgreSQL can enforce with the
+    mapped type (`pgtypes.to_postgres`): integer ranges, varchar(n) length, numeric(p,s)."""
+    cases: list[tuple[SqlType, object, bool]] = []
+    for sql_type, valid in _walk():
+        template = TO_POSTGRES.get(sql_type.name)
+        if not valid or template is None:
+            continue
+        info = sql_type.info
+        if info.integer_range is not None:
+            low, high = info.integer_range
+            cases += [(sql_type, low, True), (sql_type, high, True)]
+            cases += [(sql_type, low - 1, False), (sql_type, high + 1, False)]
+        elif "{n}" in template and sql_type.length not in (None, MAX):
+            n = sql_type.length or 0
+            cases += [(sql_type, "x" * n, True), (sql_type, "x" * (n + 1), False)]
+        elif "{p}" in template:
+            precision, scale = sql_type.precision_scale()
+            top = Decimal(
+                "9" * (precision - scale) + "." + "9" * scale if scale else "9" * precision
+            )
+            cases += [(sql_type, top, True), (sql_type, top.copy_negate(), True)]
+            cases += [(sql_type, Decimal(10) ** (precision - scale), False)]
+    return cases
+
+
+POSTGRES_CASES = _postgres_cases()
+
+
+def test_the_postgres_leg_covers_every_limit_postgres_can_enforce() -> None:
+    names = {t.name for t, _, _ in POSTGRES_CASES}
+    assert names == {"bigint", "int", "smallint", "nvarchar", "decimal"}
+    assert {v for t, v, ok in POSTGRES_CASES if t.name == "nvarchar" and ok} == {"x", "x" * 4000}
+
+
+@pytest.mark.slow
+def test_type_walk_postgres_rehearsal_accepts_each_limit_and_refuses_past_it(
+    postgres_url: str,
+) -> None:
+    """Each emitted type as a column of its own table on PostgreSQL: the value at the limit is
+    stored unchanged, the value just past it is refused by PostgreSQL itself."""
+    engine = sa.create_engine(postgres_url)
+    wrong = []
+    with engine.connect() as connection:
+        for number, (sql_type, value, accepted) in enumerate(POSTGRES_CASES):
+            table = f"walk_{number}"
+            connection.execute(sa.text(f"CREATE TABLE {table} (c {to_postgres(sql_type)})"))
+            try:
+                with connection.begin_nested():
+                    connection.execute(sa.text(f"INSERT INTO {table} VALUES (:v)"), {"v": value})
+                stored = connection.execute(sa.text(f"SELECT c FROM {table}")).scalar_one()
+                refused = False
+            except sa.exc.DBAPIError:
+                refused, stored = True, None
+            if refused == accepted or (accepted and stored != value):
+                wrong.append((sql_type.render(), to_postgres(sql_type), str(value)[:20], stored))
+        connection.commit()
+    engine.dispose()
+    assert wrong == []

@@ -299,6 +299,8 @@ def _parse(batch: _Batch) -> list[exp.Expr]:
         statements = _TSQL.parser().parse(batch.tokens, batch.text)
     except ParseError as exc:
         raise InputError(_parse_message(batch, exc)) from None
+    except TokenError as exc:  # the parser re-tokenises some pieces (e.g. bracketed types)
+        raise InputError(_token_message(batch.file, batch.line, batch.text, exc)) from None
     return [statement for statement in statements if statement is not None]
 
 

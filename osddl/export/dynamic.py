@@ -1,30 +1,34 @@
 """DynamicData INSERT scripts, rendered from a snapshot (never from the database).
 
-Rows stream from Parquet in primary-key order; each Arrow batch is rendered column by column into
-literals (`osddl.tsql.literal`), then joined into row tuples: no template loop per value. Deferred
-columns (cycle breaking) and forward self-references are written as NULL and collected as UPDATEs.
+Rows stream from Parquet in primary-key order, one batch of at most 1,000 rows at a time (memory is
+bounded by the batch, not the table). Each batch is rendered whole columns at a time by
+`osddl.export.columnar.render` (pyarrow.compute kernels, byte-identical to `osddl.tsql.literal`,
+which renders every value the kernels do not cover), joined into row tuples by one Arrow join, and
+written as bytes between the batch template's head and tail. Deferred columns (cycle breaking) and
+forward self-references are written as NULL and collected as UPDATEs.
 """
 
 from __future__ import annotations
 
-import decimal
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from osddl.export import columnar
 from osddl.io import temp_file_for
 from osddl.model.sqltype import SqlType
+from osddl.progress import Progress
 from osddl.templating import render
 from osddl.tsql import literal, qualified, quote
-from osddl.tsql.types import INTEGER_RANGES, KINDS
 
 MAX_BATCH_ROWS = 1000  # SQL Server's limit for one row constructor
+RUN_BATCHES = 16  # INSERT batches rendered together (memory: at most this many batches of rows)
 
 
 @dataclass(frozen=True)
@@ -50,94 +54,30 @@ class TableLoad:
     self_references: set[str] = field(default_factory=set)  # physical columns → own key
     # physical column → its values rewritten before rendering (QA user ids → UAT user ids)
     mapped: dict[str, Callable[[pa.Array], pa.Array]] = field(default_factory=dict)
+    # the batch as the remediation ledger changes it (osddl.export.remediation), before mapping
+    remediate: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None
 
     @property
     def table(self) -> str:
         return qualified(self.schema, self.emitted)
 
 
-Renderer = Callable[[Any], str]
+def _renderer(sql_type: SqlType) -> Callable[[Any], str]:
+    """One value through the column kernels (tests compare it with `literal` value by value);
+    a value no Arrow array holds (an integer past int64) is `literal`'s."""
+
+    def one(value: Any) -> str:
+        try:
+            array = pa.array([value])
+        except (pa.ArrowException, OverflowError, TypeError):
+            return literal(value, sql_type)
+        return str(columnar.render(array, sql_type)[0])
+
+    return one
 
 
-# Fast paths for values already normalised by the snapshot; anything else goes through
-# `osddl.tsql.literal`, the reference renderer (the round-trip tests cover both).
-_PLAIN_TEXT = re.compile(r"[^\x00-\x1f\x85\u2028\u2029\ud800-\udfff$]*")
-_ISO = {
-    "date": re.compile(r"\d{4}-\d{2}-\d{2}"),
-    "time": re.compile(r"\d{2}:\d{2}:\d{2}\.\d{7}"),
-    "datetime2": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}"),
-    "datetime": re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}"),
-}
-_WIDTH = {"datetime": 23}  # milliseconds: truncated, as SQL Server's datetime holds them
-
-
-def _integer_renderer(sql_type: SqlType) -> Renderer:
-    """Plain ints in the type's range; anything else (and the refusal) is `literal`'s."""
-    low, high = INTEGER_RANGES[sql_type.name]
-
-    def render(value: Any) -> str:
-        if type(value) is int and low <= value <= high:
-            return str(value)
-        return literal(value, sql_type)
-
-    return render
-
-
-def _text_renderer(sql_type: SqlType) -> Renderer:
-    prefix = "N'" if sql_type.info.unicode else "'"
-
-    def render(value: Any) -> str:
-        if isinstance(value, str) and _PLAIN_TEXT.fullmatch(value):
-            return prefix + value.replace("'", "''") + "'"
-        return literal(value, sql_type)
-
-    return render
-
-
-def _temporal_renderer(sql_type: SqlType) -> Renderer:
-    pattern, width = _ISO[sql_type.name], _WIDTH.get(sql_type.name)
-
-    def render(value: Any) -> str:
-        if (
-            isinstance(value, str)
-            and pattern.fullmatch(value)
-            and (sql_type.name != "time" or (sql_type.scale or 7) == 7)
-        ):
-            return "'" + value[:width] + "'"
-        return literal(value, sql_type)
-
-    return render
-
-
-def _decimal_renderer(sql_type: SqlType) -> Renderer:
-    precision, scale = sql_type.precision_scale()
-
-    def render(value: Any) -> str:
-        if isinstance(value, decimal.Decimal) and value:
-            shape = value.as_tuple()
-            if shape.exponent == -scale and len(shape.digits) <= precision:
-                return format(value, "f")
-        return literal(value, sql_type)
-
-    return render
-
-
-def _renderer(sql_type: SqlType) -> Renderer:
-    """The literal renderer of a column, built once per column."""
-    name, kind = sql_type.name, KINDS.get(sql_type.name)
-    if kind == "integer":
-        fast = _integer_renderer(sql_type)
-    elif kind == "bit":
-        fast = lambda v: "1" if v else "0"  # noqa: E731
-    elif kind in ("ansi", "unicode"):
-        fast = _text_renderer(sql_type)
-    elif name in _ISO and (name != "datetime2" or (sql_type.scale or 7) == 7):
-        fast = _temporal_renderer(sql_type)
-    elif name in ("decimal", "numeric"):
-        fast = _decimal_renderer(sql_type)
-    else:
-        return lambda v: literal(v, sql_type)
-    return lambda v: "NULL" if v is None else fast(v)
+_NULL = pa.scalar("NULL", pa.string())
+_TUPLES = "\x00tuples\x00"  # where the batch template puts the row tuples
 
 
 @dataclass
@@ -147,54 +87,97 @@ class _Deferred:
     load: TableLoad
     statements: list[str] = field(default_factory=list)
 
-    def add(self, column: Column, value: str, key: list[str]) -> None:
-        where = " AND ".join(
-            f"{quote(self._emitted(k))} = {v}" for k, v in zip(self.load.keys, key, strict=True)
-        )
-        self.statements.append(
-            f"UPDATE {self.load.table} SET {quote(column.emitted)} = {value} WHERE {where};"
-        )
+    def add(self, late: dict[int, pa.Array], rendered: list[pa.Array]) -> None:
+        """The statements of one batch's late cells (column position → mask), row by row."""
+        names = [c.physical for c in self.load.columns]
+        keys = [rendered[names.index(k)] for k in self.load.keys]
+        found: list[tuple[int, int, str]] = []
+        for position, mask in late.items():
+            column = self.load.columns[position]
+            where: list[pa.Array | pa.Scalar] = [] if keys else [_text(" WHERE ")]
+            for index, (name, key) in enumerate(zip(self.load.keys, keys, strict=True)):
+                lead = " WHERE " if index == 0 else " AND "
+                where += [_text(f"{lead}{quote(self._emitted(name))} = "), pc.filter(key, mask)]
+            texts = pc.binary_join_element_wise(
+                _text(f"UPDATE {self.load.table} SET {quote(column.emitted)} = "),
+                pc.filter(rendered[position], mask),
+                *where,
+                _text(";"),
+                _text(""),
+            )
+            rows = pc.indices_nonzero(mask).to_pylist()
+            found += zip(rows, [position] * len(rows), texts.to_pylist(), strict=True)
+        self.statements += [text for _, _, text in sorted(found)]
 
     def _emitted(self, physical: str) -> str:
         return next(c.emitted for c in self.load.columns if c.physical == physical)
 
 
-def _rows(
-    load: TableLoad, batch: dict[str, list[Any]], seen: set[Any], deferred: _Deferred
-) -> Iterator[str]:
-    """Row tuples of one Arrow batch, rendered column-wise."""
-    rendered = {
-        c.physical: list(map(_renderer(c.sql_type), batch[c.physical])) for c in load.columns
-    }
-    keys = [batch[k] for k in load.keys]
-    for index in range(len(next(iter(batch.values()), []))):
-        key_raw = tuple(values[index] for values in keys)
-        key = [rendered[k][index] for k in load.keys]
-        if load.self_references:  # only self-references need the keys seen so far
-            seen.add(key_raw[0] if len(key_raw) == 1 else key_raw)
-        cells = []
-        for column in load.columns:
-            value = rendered[column.physical][index]
-            raw = batch[column.physical][index]
-            late = column.physical in load.deferred or (
-                column.physical in load.self_references and raw is not None and raw not in seen
-            )
-            if late and value != "NULL":
-                deferred.add(column, value, key)
-                value = "NULL"
-            cells.append(value)
-        yield "    (" + ", ".join(cells) + ")"
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.string())
+
+
+def _forward(load: TableLoad, batch: pa.RecordBatch, name: str, seen: set[Any]) -> pa.Array:
+    """Rows whose self-reference points at a key not seen yet (this row's own key counts):
+    positions in the batch by `index_in`, earlier batches by the set of their keys."""
+    values = batch.column(name)
+    valid = pc.is_valid(values)
+    if len(load.keys) != 1:  # a value never equals a composite key
+        return valid
+    keys = batch.column(load.keys[0])
+    try:
+        found = pc.index_in(values.cast(keys.type), value_set=keys)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        found = pa.nulls(len(values), pa.int32())
+    row = pa.array(range(len(values)), pa.int64())
+    earlier = pc.fill_null(pc.less_equal(found.cast(pa.int64()), row), False)
+    unsure = pc.and_(valid, pc.invert(earlier))
+    late = [v not in seen for v in pc.filter(values, unsure).to_pylist()]
+    return pc.replace_with_mask(unsure, unsure, pa.array(late, pa.bool_()))
+
+
+def _rows(load: TableLoad, batch: pa.RecordBatch, seen: set[Any], deferred: _Deferred) -> pa.Array:
+    """The row tuples of a run of rows, `    (v1, v2),\n` each: whole columns, one Arrow join."""
+    rendered = [columnar.render(batch.column(c.physical), c.sql_type) for c in load.columns]
+    late: dict[int, pa.Array] = {}
+    for position, column in enumerate(load.columns):
+        if column.physical in load.deferred:
+            late[position] = pc.not_equal(rendered[position], _NULL)
+        elif column.physical in load.self_references:
+            late[position] = _forward(load, batch, column.physical, seen)
+    if load.self_references and len(load.keys) == 1:  # only self-references need the keys seen
+        seen.update(batch.column(load.keys[0]).to_pylist())
+    late = {p: m for p, m in late.items() if pc.any(m).as_py()}
+    if late:
+        deferred.add(late, rendered)
+        for position, mask in late.items():
+            rendered[position] = pc.if_else(mask, _NULL, rendered[position])
+    cells = pc.binary_join_element_wise(*rendered, _text(", "))
+    return pc.binary_join_element_wise(_text("    ("), cells, _text("),\n"), _text(""))
+
+
+def _groups(rows: pa.Array, size: int) -> Iterator[memoryview]:
+    """Each `size` rows as one UTF-8 text without the last `,\n`: slices of the array's buffer,
+    written as they are (no copy)."""
+    offsets = memoryview(rows.buffers()[1]).cast("i")[rows.offset :]
+    data = memoryview(rows.buffers()[2] or b"")
+    for start in range(0, len(rows), size):
+        yield data[offsets[start] : offsets[min(start + size, len(rows))] - 2]
 
 
 def _batches(
     snapshot: Path, load: TableLoad, batch_rows: int, deferred: _Deferred
-) -> Iterator[list[str]]:
+) -> Iterator[memoryview]:
+    """The row tuples of each INSERT batch, rendered RUN_BATCHES batches at a time."""
     seen: set[Any] = set()
-    parquet = pq.ParquetFile(snapshot)
-    for batch in parquet.iter_batches(
-        batch_size=batch_rows, columns=[c.physical for c in load.columns]
-    ):
-        yield list(_rows(load, _mapped(load, batch).to_pydict(), seen, deferred))
+    parquet = pq.ParquetFile(snapshot, pre_buffer=False)  # pre-buffering grows with the file
+    names = [c.physical for c in load.columns]
+    run = batch_rows * RUN_BATCHES
+    batches = columnar.prefetch(parquet.iter_batches(batch_size=run, columns=names))
+    schema = pa.schema([parquet.schema_arrow.field(name) for name in names])
+    for batch in columnar.exact_batches(batches, run, schema):
+        batch = load.remediate(batch) if load.remediate else batch
+        yield from _groups(_rows(load, _mapped(load, batch), seen, deferred), batch_rows)
 
 
 def _mapped(load: TableLoad, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -209,11 +192,11 @@ def _mapped(load: TableLoad, batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(columns, names=names)
 
 
-def write_text_chunks(path: Path, chunks: Iterable[str]) -> None:
-    """Stream text chunks to a temp file in the target folder, then rename."""
+def write_text_chunks(path: Path, chunks: Iterable[str | bytes | memoryview]) -> None:
+    """Stream text (or UTF-8 bytes) chunks to a temp file in the target folder, then rename."""
     tmp = temp_file_for(path)
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+        with open(tmp, "wb") as handle:
             _write_all(handle, chunks)
             handle.flush()
             os.fsync(handle.fileno())
@@ -223,28 +206,33 @@ def write_text_chunks(path: Path, chunks: Iterable[str]) -> None:
         raise
 
 
-def _write_all(handle: TextIO, chunks: Iterable[str]) -> None:
+def _write_all(handle: BinaryIO, chunks: Iterable[str | bytes | memoryview]) -> None:
     for chunk in chunks:
-        handle.write(chunk)
+        handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
 
 
 def render_table(
     load: TableLoad, snapshot: Path, target: Path, fragment: Path, batch_rows: int = MAX_BATCH_ROWS
 ) -> int:
     """Write the table's DynamicData file and its deferred-update fragment; returns rows."""
-    batch_rows = max(1, min(batch_rows, MAX_BATCH_ROWS))
     rows = int(pq.read_metadata(snapshot).num_rows)
     deferred = _Deferred(load)
     columns = ", ".join(quote(c.emitted) for c in load.columns)
 
-    def chunks() -> Iterator[str]:
+    head, tail = render(
+        "data/batch.sql.j2", table=load.table, columns=columns, tuples=_TUPLES
+    ).split(_TUPLES)
+
+    def chunks(progress: Progress) -> Iterator[str | bytes | memoryview]:
         yield render("data/header.sql.j2", load=load, rows=rows, table=load.table)
         for tuples in _batches(snapshot, load, batch_rows, deferred):
-            yield render(
-                "data/batch.sql.j2", table=load.table, columns=columns, tuples=",\n".join(tuples)
-            )
+            yield head
+            yield tuples
+            yield tail
+            progress.advance(min(batch_rows, rows - progress.done))
         yield render("data/footer.sql.j2", load=load, table=load.table)
 
-    write_text_chunks(target, chunks())
+    with Progress(f"dynamic_data:{load.table}", "rows") as progress:
+        write_text_chunks(target, chunks(progress))
     write_text_chunks(fragment, (s + "\n" for s in deferred.statements))
     return rows

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import reprlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,16 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from osddl.errors import InputError
+from osddl.export.columnar import exact_batches, prefetch, to_snapshot
+from osddl.export.fetch import FastPathRefused, adbc_batches, query
 from osddl.io import temp_file_for
 from osddl.model.contract import Attribute, Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
+from osddl.profile.timeouts import grant_errors
+from osddl.progress import Progress
 from osddl.source.engine import DEFAULT_SCHEMA, source_errors
+from osddl.tsql import qualified
 from osddl.tsql.types import Arrow
 from osddl.tsql.write import exact_decimal
 
@@ -38,7 +46,7 @@ def _fraction(value: dt.datetime | dt.time) -> str:
 def _text_time(value: Any, date_part: bool, time_part: bool) -> str:
     """Temporal values (objects or driver text) as `YYYY-MM-DDThh:mm:ss.fffffff` pieces."""
     if isinstance(value, dt.datetime):
-        text = value.strftime("%Y-%m-%dT%H:%M:%S.") + _fraction(value)
+        text = f"{value.date().isoformat()}T{value.strftime('%H:%M:%S.')}{_fraction(value)}"
     elif isinstance(value, dt.date):
         text = value.isoformat()
     elif isinstance(value, dt.time):
@@ -55,9 +63,17 @@ def _text_time(value: Any, date_part: bool, time_part: bool) -> str:
 
 
 def _decimal(value: Any, sql_type: SqlType) -> decimal.Decimal:
-    """At the column's scale, rounded as SQL Server rounds into the type (the type table)."""
+    """At the column's scale, rounded as SQL Server rounds into the type (the type table); a value
+    with more digits than the type holds after that rounding is a ValueError."""
     number = value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
-    return exact_decimal(number, sql_type.precision_scale()[1], sql_type)
+    precision, scale = sql_type.precision_scale()
+    fixed = exact_decimal(number, scale, sql_type)
+    if not fixed.is_finite() or len(fixed.as_tuple().digits) > precision:
+        raise ValueError(
+            f"more than {precision} digits after rounding to {scale} decimals: "
+            f"{sql_type.render()} holds up to {precision - scale} integer digits"
+        )
+    return fixed
 
 
 def _guid(value: Any) -> str:
@@ -117,50 +133,161 @@ def arrow_schema(entity: Entity) -> pa.Schema:
     )
 
 
-def _batches(engine: Engine, entity: Entity, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    attributes = exported_attributes(entity)
+@dataclass(frozen=True)
+class _Table:
+    """What reading one table needs: its columns, their snapshot types and the key columns."""
+
+    entity: Entity
+    attributes: list[Attribute]
+    sql_types: list[SqlType]
+    arrow: pa.Schema
+    converters: list[Converter]
+    keys: list[str]
+
+    @classmethod
+    def of(cls, entity: Entity) -> _Table:
+        attributes = exported_attributes(entity)
+        keys = [a.physical_name for a in entity.attributes if a.is_identifier] or [
+            a.physical_name for a in attributes
+        ]
+        return cls(
+            entity,
+            attributes,
+            [parse_sql_type(a.sql_type) for a in attributes],
+            arrow_schema(entity),
+            [arrow_field(a)[1] for a in attributes],
+            keys,
+        )
+
+    def unfit(
+        self, position: int, values: Sequence[Any], rows: Sequence[Sequence[Any]]
+    ) -> InputError | None:
+        """One clear error for the first value of the column that has no snapshot value."""
+        field = self.arrow.field(position)
+        for index, value in enumerate(values):
+            try:
+                pa.array([None if value is None else self.converters[position](value)], field.type)
+            except (ValueError, ArithmeticError, TypeError) as error:
+                names = self.names
+                key = ", ".join(
+                    f"{k}={rows[names.index(k)][index]!r}" for k in self.keys if k in names
+                )
+                return InputError(
+                    f"snapshot {self.entity.schema}.{self.entity.physical_name}: column "
+                    f"{field.name} ({self.sql_types[position].render()}), row {key}: "
+                    f"{reprlib.repr(value)} does not fit ({_reason(error)}); fix the source row, "
+                    "or give the attribute a type that holds it (the policy's value-fit findings "
+                    "list such values)"
+                )
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        return [a.physical_name for a in self.attributes]
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def _exact_column(table: _Table, position: int, values: Sequence[Any]) -> pa.Array:
+    convert, target = table.converters[position], table.arrow.field(position).type
+    return pa.array([None if v is None else convert(v) for v in values], type=target)
+
+
+def _columnar(table: _Table, position: int, values: pa.Array) -> pa.Array:
+    field = table.arrow.field(position)
+    return to_snapshot(values, table.sql_types[position], field.type, table.converters[position])
+
+
+def _converted(
+    table: _Table, columns: Sequence[Sequence[Any]] | Sequence[pa.Array]
+) -> pa.RecordBatch:
+    """One fetched batch in the snapshot's types; a value without one is an InputError."""
+    arrays = []
+    for position, values in enumerate(columns):
+        try:
+            if isinstance(values, pa.Array):
+                arrays.append(_columnar(table, position, values))
+            else:
+                arrays.append(_exact_column(table, position, values))
+        except (ValueError, ArithmeticError, TypeError) as error:
+            rows = [c.to_pylist() if isinstance(c, pa.Array) else c for c in columns]
+            raise table.unfit(position, rows[position], rows) or error from None
+    return pa.RecordBatch.from_arrays(arrays, schema=table.arrow)
+
+
+def _reference_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """SQLAlchemy rows, every value through its converter: the reference path."""
     default = DEFAULT_SCHEMA.get(engine.dialect.name) or engine.dialect.default_schema_name
+    entity = table.entity
     schema = default if entity.schema.casefold() == "dbo" else entity.schema
-    table = sa.table(
-        entity.physical_name, *(sa.column(a.physical_name) for a in attributes), schema=schema
+    source = sa.table(entity.physical_name, *(sa.column(n) for n in table.names), schema=schema)
+    query = sa.select(*(source.c[n] for n in table.names)).order_by(
+        *(source.c[k] for k in table.keys)
     )
-    keys = [a.physical_name for a in entity.attributes if a.is_identifier] or [
-        a.physical_name for a in attributes
-    ]
-    query = sa.select(*(table.c[a.physical_name] for a in attributes)).order_by(
-        *(table.c[k] for k in keys)
-    )
-    converters = [arrow_field(a)[1] for a in attributes]
-    arrow = arrow_schema(entity)
-    with source_errors(engine), engine.connect() as connection:
+    where = qualified(entity.schema, entity.physical_name)
+    with source_errors(engine), grant_errors(engine.url, where), engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch_rows).execute(
             query
         )
         for rows in result.partitions(batch_rows):
-            columns = list(zip(*rows, strict=True)) if rows else [() for _ in attributes]
-            arrays = [
-                pa.array([None if v is None else c(v) for v in col], type=f.type)
-                for col, c, f in zip(columns, converters, arrow, strict=True)
-            ]
-            yield pa.RecordBatch.from_arrays(arrays, schema=arrow)
+            columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.names]
+            yield _converted(table, columns)
 
 
-def write_snapshot(engine: Engine, entity: Entity, path: Path, batch_rows: int = 50_000) -> int:
-    """Stream the table into Parquet (temp file + rename); returns the row count."""
-    tmp = temp_file_for(path)
+def _arrow_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The Arrow reader (ADBC) with whole-column conversion, in batches of exactly `batch_rows`
+    rows like the reference (Parquet row groups follow them); FastPathRefused when it cannot."""
+    default = DEFAULT_SCHEMA.get(engine.dialect.name) or "main"
+    entity = table.entity
+    schema = default if entity.schema.casefold() == "dbo" else entity.schema
+    columns = list(zip(table.names, table.sql_types, strict=True))
+    select = query(engine.dialect.name, schema, entity.physical_name, columns, table.keys)
+    fetched = adbc_batches(engine, select, batch_rows)
+    if fetched is None:
+        raise FastPathRefused("no Arrow reader for this source")
+    converted = (_converted(table, batch.columns) for batch in prefetch(fetched))
+    yield from exact_batches(converted, batch_rows, table.arrow)
+
+
+def _write(path: str | Path, table: _Table, batches: Iterator[pa.RecordBatch]) -> int:
     rows = 0
-    try:
-        with pq.ParquetWriter(
-            tmp,
-            arrow_schema(entity),
+    entity = table.entity
+    progress = Progress(f"snapshot:{entity.schema}.{entity.physical_name}", "rows")
+    with (
+        progress,
+        pq.ParquetWriter(
+            path,
+            table.arrow,
             compression="zstd",
             use_dictionary=False,
             write_statistics=False,
             version="2.6",
-        ) as writer:
-            for batch in _batches(engine, entity, batch_rows):
-                writer.write_batch(batch)
-                rows += batch.num_rows
+        ) as writer,
+    ):
+        for batch in batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+            progress.advance(batch.num_rows)
+    return rows
+
+
+def write_snapshot(
+    engine: Engine, entity: Entity, path: Path, batch_rows: int = 50_000, arrow: bool = True
+) -> int:
+    """Stream the table into Parquet (temp file + rename); returns the row count. The Arrow reader
+    is tried first (`arrow`); when it refuses the table, the reference path writes it again."""
+    table = _Table.of(entity)
+    tmp = temp_file_for(path)
+    try:
+        try:
+            if not arrow:
+                raise FastPathRefused("reference path chosen")
+            rows = _write(tmp, table, _arrow_batches(engine, table, batch_rows))
+        except FastPathRefused:
+            rows = _write(tmp, table, _reference_batches(engine, table, batch_rows))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -37,6 +37,7 @@ from osddl.model.contract import (
     Trigger,
 )
 from osddl.model.sqltype import MAX, SQLSERVER_TYPES, SqlType, parse_sql_type
+from osddl.model.validate import Finding
 
 ENGINE = "advanced-sql-json"
 
@@ -104,6 +105,16 @@ FK_ACTIONS: dict[str, FkAction] = {
     "setnull": "SET_NULL",
     "setdefault": "SET_DEFAULT",
 }
+FK_ACTION_NAMES = "NO_ACTION, CASCADE, SET_NULL or SET_DEFAULT"
+# Words real exports write where a physical `onDelete` action belongs: OutSystems delete rules
+# (Protect, Delete, Ignore) and another engine's RESTRICT. Read as the action SQL Server enforces
+# for them (an Ignore reference has no cascading action), each with a warning.
+DELETE_RULE_ACTIONS: dict[str, FkAction] = {
+    "protect": "NO_ACTION",
+    "restrict": "NO_ACTION",
+    "ignore": "NO_ACTION",
+    "delete": "CASCADE",
+}
 DIRECTIONS: dict[str, Direction] = {
     "asc": "ASC",
     "ascending": "ASC",
@@ -139,12 +150,20 @@ class _Obj:
     file: Path
     path: tuple[Part, ...]
     raw: dict[str, Any]
+    warnings: list[Finding] = field(default_factory=list, compare=False)  # shared by children
+
+    def at(self, rel: tuple[Part, ...], raw: dict[str, Any]) -> _Obj:
+        """The object at `rel` below this one (it reports into the same warnings)."""
+        return _Obj(self.file, self.path + rel, raw, self.warnings)
 
     def where(self, rel: tuple[Part, ...] = ()) -> str:
         return f"{self.file} {json_path(self.path + rel)}"
 
     def fail(self, rel: tuple[Part, ...], what: str, expected: str) -> NoReturn:
         raise InputError(f"{self.where(rel)}: {what}; expected {expected}")
+
+    def warn(self, rel: tuple[Part, ...], what: str) -> None:
+        self.warnings.append(Finding("warning", self.where(rel), what))
 
 
 @dataclass(frozen=True)
@@ -170,14 +189,16 @@ class _Scope:
     foreign_keys: list[ForeignKey]
 
 
-def import_advanced_sql(path: Path) -> Model:
-    """Read an Advanced SQL JSON export and normalise it into the contract (unnamed, unsorted)."""
+def import_advanced_sql(path: Path, warnings: list[Finding] | None = None) -> Model:
+    """Read an Advanced SQL JSON export and normalise it into the contract (unnamed, unsorted).
+    Variants read with a change of spelling that matters (a delete rule where an action belongs)
+    are appended to `warnings`, each with the file and JSONPath."""
     payload = read_json_file(path)
     if not isinstance(payload, dict):
         _Obj(path, (), {}).fail(
             (), f"{_show(payload)} is not an object", 'an object with "modules"'
         )
-    root = _Obj(path, (), payload)
+    root = _Obj(path, (), payload, [] if warnings is None else warnings)
     modules = _objects(root, "modules", "module")
     targets = [_target(e, _name(m, MODULE_NAME)) for m in modules for e in _entities(m)]
     return Model(
@@ -271,8 +292,9 @@ def _int(obj: _Obj, key: str) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    digits = value.strip().lstrip("-") if isinstance(value, str) else ""
+    if digits.isdigit() and len(digits) <= 18:  # int() of thousands of digits is refused
+        return int(digits) * (-1 if value.strip().startswith("-") else 1)
     obj.fail(rel, f"{_show(value)} is not a whole number", "a whole number or null")
 
 
@@ -308,7 +330,7 @@ def _child(obj: _Obj, key: str, expected: str) -> _Obj | None:
         return None
     if not isinstance(value, dict):
         obj.fail(rel, f"{_show(value)} is not an object", expected)
-    return _Obj(obj.file, obj.path + rel, value)
+    return obj.at(rel, value)
 
 
 def _objects(obj: _Obj, key: str, noun: str, required: bool = True) -> list[_Obj]:
@@ -324,7 +346,7 @@ def _objects(obj: _Obj, key: str, noun: str, required: bool = True) -> list[_Obj
     for i, item in enumerate(value):
         if not isinstance(item, dict):
             obj.fail((*rel, i), f"{_show(item)} is not an object", f"{article} {noun} object")
-    return [_Obj(obj.file, (*obj.path, *rel, i), item) for i, item in enumerate(value)]
+    return [obj.at((*rel, i), item) for i, item in enumerate(value)]
 
 
 def _by_ordinal(items: list[_Obj]) -> list[_Obj]:
@@ -388,7 +410,7 @@ def _description(obj: _Obj) -> str | None:
     """`meta` is either the description itself or an object holding it."""
     rel, value = _lookup(obj, "meta")
     if isinstance(value, dict):
-        return _text(_Obj(obj.file, obj.path + rel, value), "description")
+        return _text(obj.at(rel, value), "description")
     return _text(obj, "meta")
 
 
@@ -581,17 +603,27 @@ def _foreign_key(obj: _Obj) -> ForeignKey:
         )
         for c in _by_ordinal(_objects(obj, "columns", "constraint column"))
     ]
-    actions = "NO_ACTION, CASCADE, SET_NULL or SET_DEFAULT"
     return ForeignKey(
         name=_name(obj, "the constraint name"),
         columns=[owner for owner, _ in pairs],
         referenced_schema=_text(obj, "referencedSchema") or "dbo",
         referenced_table=_required(obj, "referencedTable", "the referenced table name"),
         referenced_columns=[referenced for _, referenced in pairs],
-        on_delete=_choice(obj, "onDelete", FK_ACTIONS, "NO_ACTION", actions),
-        on_update=_choice(obj, "onUpdate", FK_ACTIONS, "NO_ACTION", actions),
+        on_delete=_on_delete(obj),
+        on_update=_choice(obj, "onUpdate", FK_ACTIONS, "NO_ACTION", FK_ACTION_NAMES),
         is_trusted=_flag(obj, "isTrusted", not _flag(obj, "isNotTrusted", False)),
     )
+
+
+def _on_delete(obj: _Obj) -> FkAction:
+    """The physical action; a delete-rule word there is read as its action, with a warning."""
+    rel, value = _lookup(obj, "onDelete")
+    action = DELETE_RULE_ACTIONS.get(_squash(value)) if isinstance(value, str) else None
+    if action is None:
+        expected = f"{FK_ACTION_NAMES} (or a delete rule: Protect, Delete, Ignore)"
+        return _choice(obj, "onDelete", FK_ACTIONS, "NO_ACTION", expected)
+    obj.warn(rel, f"{_show(value)} is a delete rule, not a foreign key action; read as {action}")
+    return action
 
 
 def _index(obj: _Obj) -> Index:

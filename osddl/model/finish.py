@@ -14,7 +14,14 @@ from osddl.config import closest
 from osddl.errors import InputError
 from osddl.model.contract import Attribute, Entity, Model, Module
 from osddl.model.naming import NamingOptions, column_name, table_name
-from osddl.model.types import canonical_type, declared_sql_type, logical_sql_type
+from osddl.model.types import (
+    LogicalType,
+    TypeTable,
+    canonical_type,
+    declared_sql_type,
+    logical_sql_type,
+    type_table,
+)
 from osddl.model.users import USERS_MODULE, builtin_users_module
 from osddl.tsql.types import fit
 
@@ -27,6 +34,7 @@ class ModelOptions:
     include_inactive_attributes: bool = False
     allow_incomplete_entities: Sequence[str] = ()
     naming: NamingOptions = field(default_factory=NamingOptions)
+    type_overrides: tuple[LogicalType, ...] = ()  # `model.type_mapping` rows
 
 
 def sort_key(name: str) -> tuple[str, str]:
@@ -93,10 +101,10 @@ def _identifier_types(modules: Sequence[Module]) -> dict[tuple[str, str], str]:
     return found
 
 
-def _own_sql_type(attribute: Attribute, where: str) -> str:
+def _own_sql_type(attribute: Attribute, where: str, table: TypeTable | None = None) -> str:
     """The declared type (`declared_sql_type`) made valid on SQL Server: past a limit it becomes
     the largest valid type (the model report warns); a type SQL Server cannot have is an error."""
-    declared = declared_sql_type(attribute, where)
+    declared = declared_sql_type(attribute, where, table)
     if declared is None:
         return ""  # the target's identifier type, filled in a second pass
     fitted = fit(declared)
@@ -107,13 +115,13 @@ def _own_sql_type(attribute: Attribute, where: str) -> str:
     return fitted.sql_type.render()
 
 
-def _typed(modules: list[Module], source: str) -> list[Module]:
+def _typed(modules: list[Module], source: str, table: TypeTable) -> list[Module]:
     def type_entity(e: Entity, mpath: str) -> Entity:
         attrs = [
             replace(
                 a,
-                data_type=canonical_type(a.data_type, f"{mpath}.attributes[{k}].dataType"),
-                sql_type=_own_sql_type(a, f"{mpath}.attributes[{k}]"),
+                data_type=canonical_type(a.data_type, f"{mpath}.attributes[{k}].dataType", table),
+                sql_type=_own_sql_type(a, f"{mpath}.attributes[{k}]", table),
             )
             for k, a in enumerate(e.attributes)
         ]
@@ -135,7 +143,7 @@ def _typed(modules: list[Module], source: str) -> list[Module]:
         if a.sql_type or a.reference is None:
             return a
         key = (a.reference.schema.casefold(), a.reference.physical_name.casefold())
-        fallback = logical_sql_type(a.data_type, None, None, None, a.name).render()
+        fallback = logical_sql_type(a.data_type, None, None, None, a.name, table).render()
         return replace(a, sql_type=targets.get(key, fallback))
 
     return [
@@ -213,5 +221,5 @@ def finish_model(
         modules.append(builtin_users_module())
     selected = [_without_inactive_attributes(m, options) for m in select_modules(modules, options)]
     chosen = _ordered(selected, attributes_ordered)
-    typed = _typed(chosen, source_label)
+    typed = _typed(chosen, source_label, type_table(options.type_overrides))
     return replace(model, modules=_named(typed, options.naming))

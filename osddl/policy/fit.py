@@ -17,16 +17,22 @@ from osddl.model.contract import Attribute, Entity, Model
 from osddl.model.sqltype import MAX, SqlType, parse_sql_type
 from osddl.policy.contract import ValueMisfit
 from osddl.profile.evidence import EVIDENCE_STATUSES, Evidence
-from osddl.proofs.fit import DAY_RANGES, INTEGER_RANGES, length_misfit, misfit
+from osddl.proofs.fit import length_misfit, misfit
 from osddl.tsql import qualified, quote
+from osddl.tsql.types import (
+    BY_NAME,
+    DAY_RANGES,
+    INTEGER_RANGES,
+    INTEGERS,
+    MONEY_RANGES,
+    UNICODE_SIZED,
+    WIDER,
+)
 
-# Largest `(n)` before `(max)`, per sized type.
-SIZE_LIMITS = {"nchar": 4000, "nvarchar": 4000, "char": 8000, "varchar": 8000}
-SIZE_LIMITS.update(binary=8000, varbinary=8000)
-WIDER_SIZED = {"nchar": "nvarchar", "char": "varchar", "binary": "varbinary"}
-INTEGERS = ("tinyint", "smallint", "int", "bigint")
-MAX_PRECISION = 38
+# The remedy for a day before `datetime`'s or outside `smalldatetime`'s: the datetime2 that keeps
+# the same fractional digits (3 for datetime's milliseconds, 0 for smalldatetime's minutes).
 WIDER_MOMENT = {"datetime": "datetime2(3)", "smalldatetime": "datetime2(0)"}
+_MAX_PRECISION = BY_NAME["decimal"].max_precision or 0
 
 
 def value_misfits(model: Model, evidence: Sequence[Evidence]) -> list[ValueMisfit]:
@@ -105,13 +111,13 @@ def _observed(low: object, high: object) -> str:
 def _bytes(emitted: SqlType) -> int:
     """`(n)` in bytes, as DATALENGTH counts them."""
     length = 1 if emitted.length is None else emitted.length
-    return length * 2 if emitted.name in ("nchar", "nvarchar") else length
+    return length * 2 if emitted.name in UNICODE_SIZED else length
 
 
 def _wider_size(emitted: SqlType, evidence: Evidence) -> str:
-    name = WIDER_SIZED.get(emitted.name, emitted.name)
+    name = WIDER.get(emitted.name, emitted.name)
     size = evidence.max_length or 0
-    fits = size <= SIZE_LIMITS[emitted.name]
+    fits = size <= (BY_NAME[emitted.name].max_length or 0)
     return SqlType(name, length=size if fits else MAX).render()
 
 
@@ -126,10 +132,11 @@ def _number(text: str | None) -> Decimal | int | None:
 
 
 def _bounds(emitted: SqlType) -> str:
-    if emitted.name in INTEGER_RANGES:
-        low, high = INTEGER_RANGES[emitted.name]
+    ranges = {**INTEGER_RANGES, **MONEY_RANGES}
+    if emitted.name in ranges:
+        low, high = ranges[emitted.name]
         return f"{low} AND {high}"
-    precision, scale = emitted.precision or 18, emitted.scale or 0
+    precision, scale = emitted.precision_scale()
     whole = "9" * (precision - scale) or "0"
     top = f"{whole}.{'9' * scale}" if scale else whole
     return f"-{top} AND {top}"
@@ -141,10 +148,10 @@ def _wider_number(emitted: SqlType, low: object, high: object) -> str | None:
             ints = [int(v) for v in (low, high) if isinstance(v, int | Decimal)]
             if all(misfit(v, SqlType(name)) is None for v in ints):
                 return name
-        return SqlType("decimal", precision=MAX_PRECISION, scale=0).render()
+        return SqlType("decimal", precision=_MAX_PRECISION, scale=0).render()
     scale = emitted.scale or 0
     digits = max(_whole_digits(v) for v in (low, high) if isinstance(v, int | Decimal))
-    if digits + scale > MAX_PRECISION:
+    if digits + scale > _MAX_PRECISION:
         return None
     return SqlType("decimal", precision=digits + scale, scale=scale).render()
 

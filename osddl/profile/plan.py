@@ -42,6 +42,9 @@ class ProfiledTable:
 @dataclass(frozen=True)
 class ColumnPlan:
     attribute: Attribute
+    # Leads an enabled, unfiltered index of the model: its MIN and MAX are index seeks (every
+    # engine answers a lone MIN/MAX from the index), not aggregates of the scan.
+    seekable: bool = False
 
     @property
     def column(self) -> str:
@@ -105,6 +108,16 @@ def _profiled_table(module: str, entity: Entity) -> ProfiledTable:
         if index.kind == "PK":
             pk = tuple(c.column for c in index.columns if not c.is_included)
     return ProfiledTable(module, entity.name, entity.schema, entity.physical_name, pk)
+
+
+def _seekable(entity: Entity) -> set[str]:
+    """Physical names (casefolded) of the columns that lead an enabled, unfiltered index."""
+    leading = set()
+    for index in entity.indexes:
+        keys = [c.column for c in index.columns if not c.is_included]
+        if keys and not index.is_disabled and index.filter is None:
+            leading.add(keys[0].casefold())
+    return leading
 
 
 def _candidates(model: Model, wanted: Sequence[str]) -> dict[tuple[str, str], list[UniquePlan]]:
@@ -174,10 +187,14 @@ def plan_profile(model: Model, unique_candidates: Sequence[str] = ()) -> list[Ta
                 for a in entity.attributes
                 if a.reference is not None
             ]
+            seekable = _seekable(entity)
             plans.append(
                 TableProbes(
                     _profiled_table(module.name, entity),
-                    [ColumnPlan(a) for a in entity.attributes],
+                    [
+                        ColumnPlan(a, a.physical_name.casefold() in seekable)
+                        for a in entity.attributes
+                    ],
                     uniques,
                     references,
                 )

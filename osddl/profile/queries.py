@@ -101,10 +101,24 @@ def _rounded_pg(element: Rounded, compiler: Any, **kw: Any) -> str:
     return f"ROUND(CAST({value} AS NUMERIC), {scale})"
 
 
-def fit_measures(table: TableClause, column: str, measures: Sequence[str], scale: int) -> list[Any]:
+def _seek(table: TableClause, column: str, aggregate: Any) -> Any:
+    """`(SELECT MIN(c) FROM t AS seek)`: an index seek inside the scan's statement (uncorrelated,
+    evaluated once), instead of one more aggregate evaluated on every row."""
+    seek = table.alias("seek")
+    return sa.select(aggregate(seek.c[column])).correlate(None).scalar_subquery()
+
+
+def fit_measures(
+    table: TableClause, column: str, measures: Sequence[str], scale: int, seekable: bool = False
+) -> list[Any]:
     """The aggregates of one column's fit measures (plan.FIT_MEASURES), in measure order; `range`
-    is two of them (MIN, MAX), `min` one."""
+    is two of them (MIN, MAX), `min` one. For a `seekable` column (it leads an index) MIN and MAX
+    are index seeks, with the same values."""
     value = table.c[column]
+
+    def extreme(aggregate: Any) -> Any:
+        return _seek(table, column, aggregate) if seekable else aggregate(value)
+
     out: list[Any] = []
     for measure in measures:
         if measure == "chars":
@@ -112,9 +126,9 @@ def fit_measures(table: TableClause, column: str, measures: Sequence[str], scale
         elif measure == "bytes":
             out.append(sa.func.max(ByteLength(value)))
         elif measure == "range":
-            out += [sa.func.min(value), sa.func.max(value)]
+            out += [extreme(sa.func.min), extreme(sa.func.max)]
         elif measure == "min":
-            out.append(sa.func.min(value))
+            out.append(extreme(sa.func.min))
         elif measure == "scale":
             rounded = Rounded(value, sa.literal_column(str(int(scale))))
             out.append(sa.func.count(sa.case((value != rounded, 1))))

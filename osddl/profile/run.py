@@ -20,7 +20,7 @@ from osddl.model.contract import Model
 from osddl.profile import queries
 from osddl.profile.evidence import Evidence, Status, value_text
 from osddl.profile.plan import ReferencePlan, TableProbes, UniquePlan, plan_profile
-from osddl.profile.timeouts import arm, is_permission_error, is_timeout
+from osddl.profile.timeouts import arm, denied_read, driver_line, is_timeout
 from osddl.source.catalog import table_key
 from osddl.source.engine import DEFAULT_SCHEMA, redact, source_errors
 from osddl.source.physical import read_catalog
@@ -60,12 +60,10 @@ class _Probe:
         try:
             return [tuple(r) for r in self.connection.execute(query)], "succeeded", None
         except DBAPIError as exc:
-            message = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "error"
-            if is_permission_error(message):
-                raise SourceError(
-                    f"{redact(self.connection.engine.url)}: {message} on "
-                    f"{self.where}; grant SELECT on it to this principal"
-                ) from None
+            message = driver_line(exc)
+            denied = denied_read(self.connection.engine.url, message, self.where)
+            if denied is not None:
+                raise denied from None
             if is_timeout(self.connection.dialect.name, message):
                 return None, "timeout", f"no answer within {self.options.timeout_seconds} s"
             return None, "error", message
@@ -79,7 +77,9 @@ def _column_evidence(probe: _Probe, plan: TableProbes, schema: str | None) -> li
     ref = plan.table
     names = [c.column for c in plan.columns]
     table = queries.table_clause(ref, names, schema)
-    extra = [queries.fit_measures(table, c.column, c.measures, c.scale) for c in plan.columns]
+    extra = [
+        queries.fit_measures(table, c.column, c.measures, c.scale, c.seekable) for c in plan.columns
+    ]
     flat = [m for measures in extra for m in measures]
     rows, status, message = probe.rows(queries.null_scan(table, names, flat))
     fit_message = None

@@ -28,6 +28,7 @@ from osddl.proofs.manifest import (
     static_tables,
 )
 from osddl.selection import Selection, SelectionOptions, select
+from osddl.tsql.read import include_target
 
 RESULT_VERSION: Final = "osddl.export-validation/1"
 LOAD_SCRIPT: Final = path("load_script")
@@ -65,7 +66,6 @@ EXPECTED: Final = (
     ),
 )
 _DYNAMIC_FILE = re.compile(r"DynamicData/[^/]+/[^/]+\.dynamic\.sql")
-_INCLUDE = re.compile(r"^\s*:r\s+(.+?)\s*$", re.IGNORECASE)
 
 
 def finding(kind: str, path: str, detail: str, hint: str | None = None) -> dict[str, str]:
@@ -217,9 +217,8 @@ def load_includes(text: str) -> Counter[str]:
     """`:r .\\Folder\\file.sql` lines as paths relative to out/ (quotes and `.\\` dropped)."""
     includes: Counter[str] = Counter()
     for line in text.splitlines():
-        found = _INCLUDE.match(line)
-        if found:
-            target = found.group(1).strip('"').replace("\\", "/").removeprefix("./")
+        target = include_target(line)
+        if target is not None:
             includes[f"DynamicData/{target}"] += 1
     return includes
 

@@ -1,66 +1,66 @@
 """Value-fit verifier: proves every value of the emitted INSERTs fits its column's emitted type.
 
 It reads what an operator will run (every `*.dynamic.sql` that `load.sql` includes) with the
-order verifier's script reader (`include_path`, `batches`, `statements`, `table_of`) and the
-independent literal reader (`osddl.tsql.read_literal`), never the renderer's code. A value SQL
+fast reader of the emitted T-SQL (`osddl.tsql.scan`: statements and `read_cell`, the literal
+readers sqlglot's path shares), never the renderer's code. A value SQL
 Server would refuse or silently change is a failure naming file, batch, row and column:
 text longer than `nvarchar(n)` / `varchar(n)` (UTF-16 units for the unicode types), binary longer
 than `varbinary(n)`, a decimal with more integer digits than `p - s` or more decimals than `s`,
 an integer or money value outside its type's range, a `datetime` / `smalldatetime` outside its
-days. `misfit` is the one rule, also applied by the policy to the profile's observed extremes.
+days, a time of day finer than the type keeps (`datetime` rounds to 1/300 s, `smalldatetime` to
+the minute, `datetime2(n)` / `time(n)` / `datetimeoffset(n)` to n digits). Every limit is a fact of
+the type table (`osddl.tsql.types`). `misfit` is the one rule, also applied by the policy to the
+profile's observed extremes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
-from typing import Any, Final, cast
-
-from sqlglot import exp
+from typing import Any, Final
 
 from osddl.model.sqltype import MAX, SqlType
-from osddl.proofs.order import LOAD_SCRIPT, batches, include_path, statements, table_of
-from osddl.tsql import read_literal
+from osddl.progress import Progress
+from osddl.proofs.fit_columns import column_check
+from osddl.proofs.order import LOAD_SCRIPT, statements
+from osddl.tsql.read import include_target
+from osddl.tsql.scan import Cell, Insert, batches, read_cell, script_lines
+from osddl.tsql.types import (
+    DAY_RANGES,
+    INTEGER_RANGES,
+    MONEY_RANGES,
+    SIZED,
+    UNICODE_SIZED,
+    clock_step,
+    precision_text,
+    stored_seconds,
+)
 
 VERSION: Final = "osddl.fit-verification/1"
 
-# Limits SQL Server checks on insert (the type table in `osddl.tsql` will own these facts).
-INTEGER_RANGES: Final[dict[str, tuple[int, int]]] = {
-    "tinyint": (0, 255),
-    "smallint": (-(2**15), 2**15 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-}
-MONEY_RANGES: Final[dict[str, tuple[Decimal, Decimal]]] = {
-    "money": (Decimal("-922337203685477.5808"), Decimal("922337203685477.5807")),
-    "smallmoney": (Decimal("-214748.3648"), Decimal("214748.3647")),
-}
-# First and last day (ISO text) of the date/time types that do not start at 0001-01-01.
-DAY_RANGES: Final[dict[str, tuple[str, str]]] = {
-    "datetime": ("1753-01-01", "9999-12-31"),
-    "smalldatetime": ("1900-01-01", "2079-06-06"),
-}
-UNICODE_TEXT: Final = frozenset({"nchar", "nvarchar"})
-SIZED: Final = frozenset({"char", "varchar", "nchar", "nvarchar", "binary", "varbinary"})
-DECIMAL_DEFAULT: Final = (18, 0)
 SAMPLE_LIMIT: Final = 50
+# A literal's time of day: hh:mm:ss and its fractional digits (after `T` or at the start).
+_CLOCK: Final = re.compile(r"(?:^|T)(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?")
 
 
-# ---- the rule ---------------------------------------------------------------------------------
+# ---- the rule: every limit comes from the type table (osddl.tsql.types) -----------------------
 
 
 def size_of(value: str | bytes, sql_type: SqlType) -> int:
     """What `(n)` counts: UTF-16 units for nchar/nvarchar, characters for char/varchar, bytes."""
     if isinstance(value, bytes):
         return len(value)
-    if sql_type.name in UNICODE_TEXT:
+    if sql_type.name in UNICODE_SIZED:
         return len(value.encode("utf-16-le")) // 2
     return len(value)
 
 
 def misfit(value: Any, sql_type: SqlType) -> str | None:
-    """Why `value` (as `read_literal` returns it) does not fit `sql_type`; None when it fits."""
+    """Why `value` (as `read_cell` returns it) does not fit `sql_type`; None when it fits."""
     name = sql_type.name
     if value is None:
         return None
@@ -70,10 +70,14 @@ def misfit(value: Any, sql_type: SqlType) -> str | None:
         return _outside(value, *INTEGER_RANGES[name])
     if name in MONEY_RANGES and isinstance(value, Decimal):
         return _outside(value, *MONEY_RANGES[name])
-    if name in ("decimal", "numeric") and isinstance(value, Decimal):
+    if sql_type.info.args == "precision_scale" and isinstance(value, Decimal):
         return _decimal_misfit(value, sql_type)
     if name in DAY_RANGES and isinstance(value, str):
-        return _outside(value[:10], *DAY_RANGES[name])
+        outside = _outside(value[:10], *DAY_RANGES[name])
+        if outside is not None:
+            return outside
+    if isinstance(value, str) and clock_step(sql_type) is not None:
+        return clock_misfit(value, sql_type)
     return None
 
 
@@ -81,7 +85,7 @@ def length_misfit(size: int, sql_type: SqlType) -> str | None:
     limit = 1 if sql_type.length is None else sql_type.length
     if limit == MAX or size <= limit:
         return None
-    unit = "bytes" if sql_type.name in ("binary", "varbinary") else "characters"
+    unit = "bytes" if sql_type.info.family == "binary" else "characters"
     return f"{size} {unit} > {sql_type.render()}'s {limit}"
 
 
@@ -90,9 +94,7 @@ def _outside(value: Any, low: Any, high: Any) -> str | None:
 
 
 def _decimal_misfit(value: Decimal, sql_type: SqlType) -> str | None:
-    precision, scale = (
-        DECIMAL_DEFAULT if sql_type.precision is None else (sql_type.precision, sql_type.scale or 0)
-    )
+    precision, scale = sql_type.precision_scale()
     _, digits, exponent = value.as_tuple()
     decimals = max(0, -int(exponent))
     whole = max(0, len(digits) - decimals) if any(digits) else 0
@@ -103,17 +105,47 @@ def _decimal_misfit(value: Decimal, sql_type: SqlType) -> str | None:
     return None
 
 
+def clock_misfit(text: str, sql_type: SqlType) -> str | None:
+    """A time of day finer than the type keeps (the literal's digits shown back differ from what
+    SQL Server stores): datetime's 1/300 s, smalldatetime's minute, the (n) of datetime2(n)."""
+    found = _CLOCK.search(text)
+    if found is None:
+        return None
+    hours, minutes, whole, fraction = found.groups(default="")
+    given = Fraction(int(hours) * 3600 + int(minutes) * 60 + int(whole))
+    given += Fraction(int(fraction or 0), 10 ** len(fraction))
+    stored = stored_seconds(given, sql_type)
+    shown = Fraction(math.floor(stored * 10 ** len(fraction) + Fraction(1, 2)), 10 ** len(fraction))
+    if shown == given:
+        return None
+    kept = f"{sql_type.render()} keeps {precision_text(sql_type.info) or clock_step(sql_type)}"
+    return f"{found.group().lstrip('T')} is stored as {_clock_text(stored)} ({kept})"
+
+
+def _clock_text(seconds: Fraction) -> str:
+    ticks = math.floor(seconds * 10**7 + Fraction(1, 2))
+    whole, fraction = divmod(ticks, 10**7)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours:02}:{rest // 60:02}:{rest % 60:02}.{fraction:07}"
+
+
 # ---- the proof --------------------------------------------------------------------------------
 
 
 def verify_fit(
-    dynamic_dir: Path, types: Mapping[tuple[str, str], Mapping[str, SqlType]]
+    dynamic_dir: Path,
+    types: Mapping[tuple[str, str], Mapping[str, SqlType]],
+    per_value: bool = False,
 ) -> dict[str, Any]:
     """Read every included data file; `types`: (schema, table) case-folded → column (case-folded)
-    → emitted type. Returns the proof document (sorted, byte-stable)."""
+    → emitted type. Returns the proof document (sorted, byte-stable). Each INSERT is checked
+    column by column (`fit_columns`: only the cells its text cannot clear are read and checked
+    one by one); `per_value` checks every cell one by one (the reference the tests compare)."""
     report = _Report()
-    for include in _includes(dynamic_dir, report):
-        _check_file(dynamic_dir, include, types, report)
+    with Progress("verify:fit", "files") as progress:
+        for include in _includes(dynamic_dir, report):
+            _check_file(dynamic_dir, include, types, report, per_value)
+            progress.advance()
     return report.document()
 
 
@@ -147,12 +179,10 @@ def _includes(dynamic_dir: Path, report: _Report) -> Iterable[str]:
         report.fail("missing-load-script", LOAD_SCRIPT, "load.sql not found; render DynamicData")
         return []
     found = []
-    for line in load.read_text(encoding="utf-8").splitlines():
-        text = line.strip()
-        if text[:3].casefold() == ":r ":
-            name = include_path(text[3:].strip().strip('"'))
-            if name.casefold().endswith(".dynamic.sql") and (dynamic_dir / name).is_file():
-                found.append(name)
+    for line in script_lines(load):
+        name = include_target(line)
+        if name and name.casefold().endswith(".dynamic.sql") and (dynamic_dir / name).is_file():
+            found.append(name)
     return found
 
 
@@ -161,54 +191,94 @@ def _check_file(
     include: str,
     types: Mapping[tuple[str, str], Mapping[str, SqlType]],
     report: _Report,
+    per_value: bool,
 ) -> None:
     report.files += 1
     rows = 0
-    for batch, text in batches(dynamic_dir / include):
-        for node in statements(text, include, batch, report):
-            table = table_of(node.this) if isinstance(node, exp.Insert) else None
-            values = node.expression if isinstance(node, exp.Insert) else None
-            if table is None or not isinstance(values, exp.Values):
+    for batch in batches(dynamic_dir / include):
+        for node in statements(batch.text, include, batch.number, report):
+            if not isinstance(node, Insert):
                 continue  # the order verifier reports statements that are not INSERTs
-            columns = types.get(table.key)
+            columns = types.get((node.table[0].casefold(), node.table[1].casefold()))
             if columns is None:
-                report.fail("unknown-table", include, f"batch {batch}: {table} is not in the model")
+                table = ".".join(node.table)
+                report.fail(
+                    "unknown-table", include, f"batch {batch.number}: {table} is not in the model"
+                )
                 continue
-            names = [c.name for c in node.this.expressions]
-            for row in values.expressions:
-                rows += 1
-                cells = row.expressions if isinstance(row, exp.Tuple) else [row]
-                for name, cell in zip(names, cells, strict=False):
-                    _check_value(include, batch, rows, name, cell, columns, report)
+            where = _Where(include, batch.number, rows, columns, report)
+            rows += len(node.rows)
+            width = len(node.columns)
+            if per_value or not node.rows or any(len(c) != width for c in node.rows):
+                for row, cells in enumerate(node.rows, 1):
+                    for name, cell in zip(node.columns, cells, strict=False):
+                        where.check(row, name, cell)
+                continue
+            for name, cells in zip(node.columns, zip(*node.rows, strict=True), strict=True):
+                where.check_column(name, cells)
 
 
-def _check_value(
-    file: str,
-    batch: int,
-    row: int,
-    column: str,
-    cell: exp.Expr,
-    columns: Mapping[str, SqlType],
-    report: _Report,
-) -> None:
-    where = {"batch": batch, "row": row, "column": column}
-    sql_type = columns.get(column.casefold())
-    if sql_type is None:
-        report.fail("unknown-column", file, f"batch {batch}, row {row}: [{column}]", **where)
-        return
-    report.values += 1
-    try:
-        value = read_literal(cast(exp.Expression, cell), sql_type)
-    except (ValueError, KeyError) as error:
-        report.fail(
-            "unreadable-value", file, f"batch {batch}, row {row}, [{column}]: {error}", **where
-        )
-        return
-    problem = misfit(value, sql_type)
-    if problem is not None:
-        report.fail(
-            "value-does-not-fit",
-            file,
-            f"batch {batch}, row {row}, [{column}] {sql_type.render()}: {problem}",
-            **where,
-        )
+class _Where:
+    """One INSERT of a file's batch: its values' failures name the row counted over the file
+    (`before`: the file's rows before this INSERT)."""
+
+    def __init__(
+        self,
+        file: str,
+        batch: int,
+        before: int,
+        columns: Mapping[str, SqlType],
+        report: _Report,
+    ) -> None:
+        self.file, self.batch, self.before = file, batch, before
+        self.columns, self.report = columns, report
+
+    def check_column(self, column: str, cells: Sequence[Cell]) -> None:
+        """A whole column: the cells `fit_columns` cannot clear are checked one by one."""
+        sql_type = self.columns.get(column.casefold())
+        if sql_type is None:
+            for row in range(1, len(cells) + 1):
+                self.check(row, column, cells[row - 1])
+            return
+        self.report.values += len(cells)
+        for index in column_check(sql_type).suspects(cells):
+            self._check_value(index + 1, column, cells[index], sql_type)
+
+    def check(self, row: int, column: str, cell: Cell) -> None:
+        """One cell (`row`: 1-based in this INSERT)."""
+        sql_type = self.columns.get(column.casefold())
+        if sql_type is None:
+            batch, at = self.batch, self.before + row
+            self.report.fail(
+                "unknown-column",
+                self.file,
+                f"batch {batch}, row {at}: [{column}]",
+                batch=batch,
+                row=at,
+                column=column,
+            )
+            return
+        self.report.values += 1
+        self._check_value(row, column, cell, sql_type)
+
+    def _check_value(self, row: int, column: str, cell: Cell, sql_type: SqlType) -> None:
+        batch, at = self.batch, self.before + row
+        where = {"batch": batch, "row": at, "column": column}
+        try:
+            value = read_cell(cell, sql_type)
+        except (ValueError, KeyError) as error:
+            self.report.fail(
+                "unreadable-value",
+                self.file,
+                f"batch {batch}, row {at}, [{column}]: {error}",
+                **where,
+            )
+            return
+        problem = misfit(value, sql_type)
+        if problem is not None:
+            self.report.fail(
+                "value-does-not-fit",
+                self.file,
+                f"batch {batch}, row {at}, [{column}] {sql_type.render()}: {problem}",
+                **where,
+            )

@@ -21,7 +21,7 @@ from osddl.layout import UNLISTED, Artifact, classify, path
 from osddl.model.contract import Model
 from osddl.policy.store import read_decisions
 from osddl.selection import Selection, SelectionOptions, select, table_id
-from osddl.source.engine import redact
+from osddl.source.engine import scrub
 
 SCHEMA_VERSION: Final = "osddl.manifest/1"
 MANIFEST: Final = path("manifest")
@@ -29,7 +29,6 @@ VALIDATION: Final = path("export_validation")
 RUN_LOG: Final = path("run_log")
 
 DYNAMIC_HEADER = re.compile(r"^-- osddl DynamicData \|.*\| rows (\d+)\s*$")
-_SECRET_URL = re.compile(r"://[^:/@\s]*:[^@\s]+@")
 
 
 def static_tables(selection: Selection) -> set[str]:
@@ -127,17 +126,6 @@ def artifact_counts(
         **decision_counts(out_dir),
         **(extra or {}),
     }
-
-
-def scrub(value: Any) -> Any:
-    """Any string that holds a URL with a password, redacted; lists and maps recursively."""
-    if isinstance(value, str):
-        return redact(value) if _SECRET_URL.search(value) else value
-    if isinstance(value, Mapping):
-        return {str(k): scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    return value
 
 
 def build_manifest(

@@ -1,46 +1,54 @@
 """Independent load-order verifier: proves the emitted DynamicData scripts load parents first.
 
 It reads what an operator will run (`load.sql`, every included `*.dynamic.sql`,
-`deferred_updates.sql`), never the sorter's result, and parses the SQL with sqlglot's T-SQL reader
-(it shares no code with the renderer). For every FK edge the parent's INSERTs must all come before
-the child's, or the child column must be deferred: NULL in every INSERT, set later by
-`deferred_updates.sql`. A self-reference may only point at the same or an earlier row of its file.
+`deferred_updates.sql`), never the sorter's result, with the fast reader of the emitted T-SQL
+(`osddl.tsql.scan`, sqlglot for anything outside its subset; it shares no code with the
+renderer). For every FK edge the parent's INSERTs must all come before the child's, or the child
+column must be deferred: NULL in every INSERT, set later by `deferred_updates.sql`. A
+self-reference may only point at the same or an earlier row of its file.
 Data files are read one GO batch at a time, so memory stays flat whatever the table size.
-`include_path`, `batches`, `statements` and `table_of` are the script reader's parts that the
-uat-users verifier (`osddl.proofs.uat_users`) reads the same scripts with.
+`statements` is the script reader's part that the fit and uat-users verifiers
+(`osddl.proofs.fit`, `osddl.proofs.uat_users`) read the same scripts with.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-import sqlglot
-from sqlglot import exp
-
 from osddl.export.order import FkEdge, TableKey, TableRef
-from osddl.tsql.read import is_go, quiet_sqlglot, split_batches
+from osddl.progress import Progress
+from osddl.tsql.read import include_target, is_go
+from osddl.tsql.scan import (
+    Cell,
+    Guard,
+    Insert,
+    Setting,
+    Statement,
+    UnreadableBatch,
+    Update,
+    batches,
+    cell_tokens,
+    described,
+    is_null,
+    script_lines,
+    shown,
+)
+from osddl.tsql.scan import statements as scan_statements
 
 VERSION: Final = "osddl.order-verification/1"
 LOAD_SCRIPT: Final = "load.sql"
 DEFERRED_SCRIPT: Final = "deferred_updates.sql"
 DATA_SUFFIX: Final = ".dynamic.sql"
-DIALECT: Final = "tsql"
 
 # sqlcmd syntax facts: the include and error-mode commands (GO: `osddl.tsql.read.is_go`).
-INCLUDE_LINE: Final = re.compile(r'^:r\s+(?:"(?P<quoted>[^"]+)"|(?P<plain>\S+))\s*$', re.IGNORECASE)
 ON_ERROR_EXIT: Final = re.compile(r"^:on\s+error\s+exit\s*$", re.IGNORECASE)
-# The renderer's "table must be empty" guard: sqlglot cannot parse THROW, and the guard changes no
-# data. A batch that also holds a data statement is never taken for a guard.
-GUARD_BATCH: Final = re.compile(r"^\s*IF\s+EXISTS\s*\(.*\)\s*THROW\b.*$", re.I | re.S)
-DATA_STATEMENT: Final = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE)\b", re.I | re.M)
-# Statements a data or update script may hold besides its INSERTs / UPDATEs.
-HARMLESS: Final = (exp.Set,)
-HARMLESS_COMMANDS: Final = frozenset({"SET"})
+# Statements a data or update script may hold besides its INSERTs / UPDATEs: they change no data.
+HARMLESS: Final = (Setting, Guard)
 
 Position = tuple[int, int]  # (include position in load.sql, statement number inside the file)
 Key = tuple[str | None, ...]
@@ -152,24 +160,18 @@ def _read_load_script(dynamic_dir: Path, report: _Report) -> list[str]:
         return []
     includes: list[str] = []
     exit_on_error = False
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(script_lines(path), start=1):
         text = line.strip()
         if not text or text.startswith("--") or is_go(text):
             continue
         if ON_ERROR_EXIT.match(text):
             exit_on_error = exit_on_error or not includes
-        elif match := INCLUDE_LINE.match(text):
-            includes.append(include_path(match["quoted"] or match["plain"]))
+        elif (target := include_target(text)) is not None:
+            includes.append(target)
         else:
             report.fail("unexpected-line", LOAD_SCRIPT, f"line {number}: {text!r} is not a :r line")
     _check_load_shape(includes, exit_on_error, report)
     return includes
-
-
-def include_path(include: str) -> str:
-    """`.\\Core\\dbo.A.dynamic.sql` → `Core/dbo.A.dynamic.sql` (sqlcmd paths are Windows paths)."""
-    parts = [p for p in include.replace("\\", "/").split("/") if p not in ("", ".")]
-    return "/".join(parts)
 
 
 def _check_load_shape(includes: list[str], exit_on_error: bool, report: _Report) -> None:
@@ -191,12 +193,20 @@ def _check_load_shape(includes: list[str], exit_on_error: bool, report: _Report)
         )
 
 
+def _is_file(path: Path) -> bool:
+    """False also for a name the file system refuses (too long, a NUL): not an included file."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _check_inclusion(dynamic_dir: Path, includes: list[str], report: _Report) -> None:
     """Every include exists; every data file is included exactly once."""
     counts: dict[str, int] = {}
     for position, include in enumerate(includes, start=1):
         counts[include.casefold()] = counts.get(include.casefold(), 0) + 1
-        exists = (dynamic_dir / include).is_file()
+        exists = _is_file(dynamic_dir / include)
         report.check("include", include, exists, position=position)
         if not exists:
             report.fail("missing-include", include, f"load.sql line :r {include}: file not found")
@@ -214,64 +224,35 @@ def _check_inclusion(dynamic_dir: Path, includes: list[str], report: _Report) ->
 # ---- SQL batches -------------------------------------------------------------------------------
 
 
-def batches(path: Path) -> Iterator[tuple[int, str]]:
-    """(batch number, text) per GO-separated batch, read line by line."""
-    with path.open(encoding="utf-8") as handle:
-        for batch in split_batches(handle):
-            yield batch.number, batch.text
-
-
-def statements(text: str, file: str, batch: int, report: Failures) -> list[exp.Expr]:
-    """The batch's statements; the empty-table guard and unparsable SQL yield none."""
-    code = _without_comments(text)
-    if not code.strip() or (GUARD_BATCH.match(code) and not DATA_STATEMENT.search(code)):
-        return []
+def statements(text: str, file: str, batch: int, report: Failures) -> list[Statement]:
+    """The batch's statements but SETs and the empty-table guard; an unparsable batch is
+    reported and yields none."""
     try:
-        with quiet_sqlglot():
-            parsed = sqlglot.parse(text, read=DIALECT)
-    except sqlglot.errors.SqlglotError as error:
-        first = str(error).splitlines()[0]
-        report.fail("unparsable-batch", file, f"batch {batch}: {first}")
+        found = scan_statements(text)
+    except UnreadableBatch as error:
+        report.fail("unparsable-batch", file, f"batch {batch}: {error}")
         return []
-    return [s for s in parsed if s is not None and not _harmless(s)]
-
-
-def _without_comments(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-
-
-def _harmless(statement: exp.Expr) -> bool:
-    if isinstance(statement, HARMLESS):
-        return True
-    return isinstance(statement, exp.Command) and statement.name.upper() in HARMLESS_COMMANDS
-
-
-def table_of(node: exp.Expr) -> TableRef | None:
-    table = node.this if isinstance(node, exp.Schema) else node
-    if not isinstance(table, exp.Table) or not table.db:
-        return None
-    return TableRef(table.db, table.name)
+    return [s for s in found if not isinstance(s, HARMLESS)]
 
 
 def _bracket(table: TableRef) -> str:
     return f"[{table.schema}].[{table.table}]"
 
 
-def _value(node: exp.Expr) -> str | None:
+def _value(cell: Cell) -> str | None:
     """A comparable key for a literal: None for NULL, N'x' equal to 'x', 5 equal to 5.0."""
-    if isinstance(node, exp.Null):
+    literal = cell_tokens(cell)
+    operand = literal[0]
+    if len(literal) != 1 or operand.form not in ("null", "string", "national", "number"):
+        return shown(cell)
+    if operand.form == "null":
         return None
-    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
-        inner = _value(node.this)
-        return None if inner is None else f"-{inner}"
-    if isinstance(node, exp.National) or (isinstance(node, exp.Literal) and node.is_string):
-        return f"'{node.this}'"
-    if isinstance(node, exp.Literal):
-        try:
-            return format(Decimal(str(node.this)).normalize(), "f")
-        except InvalidOperation:
-            return str(node.this)
-    return str(node.sql(dialect=DIALECT))
+    if operand.form != "number":
+        return f"'{operand.text}'"
+    try:
+        return format(Decimal(operand.text).normalize(), "f")
+    except InvalidOperation:
+        return operand.text
 
 
 # ---- deferred_updates.sql -----------------------------------------------------------------------
@@ -286,41 +267,29 @@ def _read_updates(dynamic_dir: Path, includes: list[str], report: _Report) -> li
             report.fail("missing-include", DEFERRED_SCRIPT, "deferred_updates.sql not found")
         return []
     updates: list[_Update] = []
-    for batch, text in batches(path):
-        for statement in statements(text, DEFERRED_SCRIPT, batch, report):
-            updates.extend(_update(statement, batch, report))
+    for batch in batches(path):
+        for statement in statements(batch.text, DEFERRED_SCRIPT, batch.number, report):
+            updates.extend(_update(statement, batch.number, report))
     report.check("deferred-updates", DEFERRED_SCRIPT, True, updates=len(updates))
     return updates
 
 
-def _update(statement: exp.Expr, batch: int, report: _Report) -> list[_Update]:
-    table = table_of(statement.this) if isinstance(statement, exp.Update) else None
-    where = _where(statement.args.get("where")) if table is not None else None
-    sets = [s for s in statement.expressions if _is_assignment(s)] if table else []
-    if table is None or where is None or not sets or len(sets) != len(statement.expressions):
-        shown = statement.sql(dialect=DIALECT)[:120]
+def _update(statement: Statement, batch: int, report: _Report) -> list[_Update]:
+    if not isinstance(statement, Update) or statement.where is None:
         report.fail(
             "unexpected-statement",
             DEFERRED_SCRIPT,
-            f"batch {batch}: {shown!r} is not UPDATE [schema].[table] SET [c] = v WHERE [k] = v",
+            f"batch {batch}: {described(statement)[:120]!r} is not UPDATE [schema].[table] "
+            "SET [c] = v WHERE [k] = v",
         )
         return []
-    return [_Update(table, s.this.name, where, batch) for s in sets]
+    where = tuple(sorted(((c, _value(v)) for c, v in statement.where), key=_first_folded))
+    table = TableRef(*statement.table)
+    return [_Update(table, column, where, batch) for column, _ in statement.sets]
 
 
-def _is_assignment(node: exp.Expr) -> bool:
-    return isinstance(node, exp.EQ) and isinstance(node.this, exp.Column)
-
-
-def _where(node: exp.Expr | None) -> tuple[tuple[str, str | None], ...] | None:
-    """`[k] = v [AND ...]` as sorted (column, value) pairs; anything else is None."""
-    if not isinstance(node, exp.Where):
-        return None
-    terms = list(node.this.flatten()) if isinstance(node.this, exp.And) else [node.this]
-    if not all(_is_assignment(t) for t in terms):
-        return None
-    pairs = ((t.this.name, _value(t.expression)) for t in terms)
-    return tuple(sorted(pairs, key=lambda p: p[0].casefold()))
+def _first_folded(pair: tuple[str, str | None]) -> str:
+    return pair[0].casefold()
 
 
 # ---- data files --------------------------------------------------------------------------------
@@ -359,16 +328,19 @@ def _scan_data(
     """Walk the included data files in load order, one batch at a time."""
     watch = _watch(edges, self_refs, updates)
     scans: dict[TableKey, _Scan] = {}
-    for position, include in enumerate(includes, start=1):
-        path = dynamic_dir / include
-        if include.casefold() == DEFERRED_SCRIPT or not path.is_file():
-            continue
-        _note_file(scans, include, position)
-        statement = 0
-        for batch, text in batches(path):
-            for node in statements(text, include, batch, report):
-                statement += 1
-                _insert(node, (position, statement), include, batch, scans, watch, report)
+    with Progress("verify:order", "files") as progress:
+        for position, include in enumerate(includes, start=1):
+            path = dynamic_dir / include
+            if include.casefold() == DEFERRED_SCRIPT or not _is_file(path):
+                continue
+            _note_file(scans, include, position)
+            number = 0
+            for batch in batches(path):
+                for statement in statements(batch.text, include, batch.number, report):
+                    number += 1
+                    where = (position, number)
+                    _insert(statement, where, include, batch.number, scans, watch, report)
+            progress.advance()
     return scans
 
 
@@ -385,7 +357,7 @@ def _note_file(scans: dict[TableKey, _Scan], include: str, position: int) -> Non
 
 
 def _insert(
-    node: exp.Expr,
+    statement: Statement,
     at: Position,
     file: str,
     batch: int,
@@ -393,29 +365,28 @@ def _insert(
     watch: _Watch,
     report: _Report,
 ) -> None:
-    table = table_of(node.this) if isinstance(node, exp.Insert) else None
-    values = node.expression if isinstance(node, exp.Insert) else None
-    if table is None or not isinstance(node.this, exp.Schema) or not isinstance(values, exp.Values):
-        shown = node.sql(dialect=DIALECT)[:120]
+    if not isinstance(statement, Insert):
         report.fail(
             "unexpected-statement",
             file,
-            f"batch {batch}: {shown!r} is not INSERT INTO [schema].[table] ([c], ...) VALUES ...",
+            f"batch {batch}: {described(statement)[:120]!r} is not INSERT INTO [schema].[table] "
+            "([c], ...) VALUES ...",
         )
         return
+    table = TableRef(*statement.table)
     scan = scans.setdefault(table.key, _Scan(table))
     if file not in scan.files:
         scan.files.append(file)
     scan.first = min(scan.first or at, at)
     scan.last = max(scan.last or at, at)
-    columns = [c.name.casefold() for c in node.this.expressions]
-    _rows(scan, columns, values.expressions, file, batch, watch, report)
+    columns = [c.casefold() for c in statement.columns]
+    _rows(scan, columns, statement.rows, file, batch, watch, report)
 
 
 def _rows(
     scan: _Scan,
     columns: list[str],
-    tuples: Sequence[exp.Expr],
+    rows: Sequence[Sequence[Cell]],
     file: str,
     batch: int,
     watch: _Watch,
@@ -426,14 +397,17 @@ def _rows(
     fks = [(c, index[c]) for c in watch.fk_columns.get(scan.table.key, ()) if c in index]
     selfs = watch.self_refs.get(scan.table.key, [])
     lookups = watch.updates.get(scan.table.key, {})
-    for row in tuples:
+    if not (fks or selfs or lookups):  # nothing watched: only the rows and their arity
+        for values in rows:
+            scan.rows += 1
+            if len(values) != len(columns):
+                _arity(scan, values, columns, file, batch, report)
+        return
+    for values in rows:
         scan.rows += 1
-        values = row.expressions if isinstance(row, exp.Tuple) else [row]
         where = f"batch {batch}, row {scan.rows}"
         if len(values) != len(columns):
-            report.fail(
-                "row-arity", file, f"{where}: {len(values)} values for {len(columns)} columns"
-            )
+            _arity(scan, values, columns, file, batch, report)
             continue
         for column, i in fks:
             _note_fk(scan, column, values[i], where)
@@ -443,18 +417,30 @@ def _rows(
             _remember(scan, shape, keys, index, values)
 
 
-def _note_fk(scan: _Scan, column: str, node: exp.Expr, where: str) -> None:
-    if isinstance(node, exp.Null):
+def _arity(
+    scan: _Scan,
+    values: Sequence[Cell],
+    columns: list[str],
+    file: str,
+    batch: int,
+    report: _Report,
+) -> None:
+    where = f"batch {batch}, row {scan.rows}"
+    report.fail("row-arity", file, f"{where}: {len(values)} values for {len(columns)} columns")
+
+
+def _note_fk(scan: _Scan, column: str, cell: Cell, where: str) -> None:
+    if is_null(cell):
         scan.null_counts[column] = scan.null_counts.get(column, 0) + 1
     elif column not in scan.non_null:
-        scan.non_null[column] = f"{where} holds {node.sql(dialect=DIALECT)}"
+        scan.non_null[column] = f"{where} holds {shown(cell)}"
 
 
 def _self_reference(
     scan: _Scan,
     edge: FkEdge,
     index: dict[str, int],
-    values: list[exp.Expr],
+    values: Sequence[Cell],
     where: tuple[str, str],
     report: _Report,
 ) -> None:
@@ -479,7 +465,7 @@ def _remember(
     shape: tuple[str, tuple[str, ...]],
     keys: set[Key],
     index: dict[str, int],
-    values: list[exp.Expr],
+    values: Sequence[Cell],
 ) -> None:
     """For rows an UPDATE targets: was the updated column NULL in the INSERT?"""
     column, key_columns = shape
@@ -487,7 +473,7 @@ def _remember(
         return
     key = tuple(_value(values[index[k]]) for k in key_columns)
     if key in keys:
-        scan.lookups.setdefault(shape, {})[key] = isinstance(values[index[column]], exp.Null)
+        scan.lookups.setdefault(shape, {})[key] = is_null(values[index[column]])
 
 
 # ---- verdicts -----------------------------------------------------------------------------------

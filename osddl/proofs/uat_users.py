@@ -1,12 +1,13 @@
 """Independent uat-users verifier: reads the user ids back from the emitted scripts.
 
 What an operator runs is read (`load.sql`, the data files it includes, `deferred_updates.sql`),
-never the renderer's values: the scripts are split and parsed with the order verifier's reader
-(`osddl.proofs.order`: GO batches, sqlglot's T-SQL parser) and every literal is read back with
-`osddl.tsql.read_literal` (the reader of `parse_literal`). A data file holds one part per table,
-each opened by the header `-- osddl DynamicData | ... | source <schema.TABLE> | rows N` (one in a
-per-table file, one per table in the single-file `all.dynamic.sql`); only the parts of tables with
-catalogued columns are parsed. A deferred UPDATE of a catalogued column gives the row's final value.
+never the renderer's values: the scripts are split and read with the fast reader of the emitted
+T-SQL (`osddl.tsql.scan`: GO batches, typed statements, sqlglot for anything outside its subset)
+and every literal is read back with `osddl.tsql.scan.read_cell` (the readers of `parse_literal`).
+A data file holds one part per table, each opened by the header
+`-- osddl DynamicData | ... | source <schema.TABLE> | rows N` (one in a per-table file, one per
+table in the single-file `all.dynamic.sql`); only the parts of tables with catalogued columns are
+parsed. A deferred UPDATE of a catalogued column gives the row's final value.
 
 Each emitted row is paired with its snapshot row by key. Both come in key order, so the two streams
 are walked side by side and only rows out of step wait in memory: a table is never held whole.
@@ -25,22 +26,28 @@ from pathlib import Path
 from typing import Any, Final
 
 import pyarrow.parquet as pq
-from sqlglot import exp
 
 from osddl.export.snapshot import exported_attributes
 from osddl.model.contract import Attribute, Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.proofs.order import (
     DEFERRED_SCRIPT,
-    DIALECT,
-    INCLUDE_LINE,
     LOAD_SCRIPT,
-    batches,
-    include_path,
     statements,
-    table_of,
 )
-from osddl.tsql import normalise, read_literal
+from osddl.tsql import normalise
+from osddl.tsql.read import include_target
+from osddl.tsql.scan import (
+    Cell,
+    Insert,
+    Statement,
+    Update,
+    batches,
+    described,
+    read_cell,
+    script_lines,
+    shown,
+)
 from osddl.uat_users.catalog import Catalog, CatalogColumn
 from osddl.uat_users.discovery import ColumnIds
 from osddl.uat_users.ids import UserId
@@ -181,14 +188,15 @@ def _includes(dynamic_dir: Path, sink: _Sink) -> list[str]:
     if not path.is_file():
         sink.fail(READ, LOAD_SCRIPT, "not found; render DynamicData")
         return []
-    found = (INCLUDE_LINE.match(line.strip()) for line in path.read_text("utf-8").splitlines())
-    return [include_path(m["quoted"] or m["plain"]) for m in found if m]
+    found = (include_target(line) for line in script_lines(path))
+    return [target for target in found if target is not None]
 
 
 def _parts(path: Path) -> Iterator[tuple[str | None, Iterator[tuple[int, str]]]]:
     """(source table named by the header, the part's batches) per part of a data file, streamed;
     batches before the first header come with no source."""
-    grouped = itertools.groupby(_with_part(batches(path)), key=lambda tagged: tagged[0])
+    numbered = ((batch.number, batch.text) for batch in batches(path))
+    grouped = itertools.groupby(_with_part(numbered), key=lambda tagged: tagged[0])
     for (_, source), group in grouped:
         yield source, (item for _, item in group)
 
@@ -226,32 +234,32 @@ def _emitted(
 
 
 def _insert_rows(
-    node: exp.Expr, table: UserTable, where: str, sink: _Sink
+    node: Statement, table: UserTable, where: str, sink: _Sink
 ) -> Iterator[tuple[Key, Cells]]:
-    target = table_of(node.this) if isinstance(node, exp.Insert) else None
-    values = node.expression if isinstance(node, exp.Insert) else None
-    if not (target and isinstance(node.this, exp.Schema) and isinstance(values, exp.Values)):
-        shown = node.sql(dialect=DIALECT)[:120]
-        sink.fail(READ, where, f"{shown!r} is not INSERT INTO [schema].[table] (...) VALUES ...")
+    if not isinstance(node, Insert):
+        shown_sql = described(node)[:120]
+        sink.fail(
+            READ, where, f"{shown_sql!r} is not INSERT INTO [schema].[table] (...) VALUES ..."
+        )
         return
-    if target.key != table.target:
+    if _folded(node.table) != table.target:
+        target = ".".join(node.table)
         sink.fail(READ, where, f"an INSERT into {target} in the part of {table.table_id}")
         return
-    index = {c.name.casefold(): i for i, c in enumerate(node.this.expressions)}
+    index = {c.casefold(): i for i, c in enumerate(node.columns)}
     wanted = [*table.keys, *table.columns]
     missing = [c.emitted for c in wanted if c.emitted.casefold() not in index]
     if missing:
         sink.fail(READ, where, f"{table.table_id}: the INSERT has no column {', '.join(missing)}")
         return
     positions = [index[c.emitted.casefold()] for c in wanted]
-    for number, row in enumerate(values.expressions, start=1):
-        cells = row.expressions if isinstance(row, exp.Tuple) else [row]
+    for number, cells in enumerate(node.rows, start=1):
         if len(cells) != len(index):
             sink.fail(READ, where, f"row {number}: {len(cells)} values for {len(index)} columns")
             continue
         try:
             read = tuple(
-                read_literal(cells[p], c.sql_type) for p, c in zip(positions, wanted, strict=True)
+                read_cell(cells[p], c.sql_type) for p, c in zip(positions, wanted, strict=True)
             )
         except ValueError as error:
             sink.fail(READ, where, f"row {number}: {error}")
@@ -272,33 +280,37 @@ def _deferred(
     if not path.is_file() or not tables:
         return found
     names = {t.emitted.casefold() for t in tables.values()}
-    for number, text in batches(path):
+    for batch in batches(path):
+        number, text = batch.number, batch.text
         folded = text.casefold()
         if not any(name in folded for name in names):
             continue  # no catalogued table in this batch: not parsed
         for node in statements(text, DEFERRED_SCRIPT, number, sink):
-            target = table_of(node.this) if isinstance(node, exp.Update) else None
-            table = tables.get(target.key) if target is not None else None
-            if table is not None:
+            table = tables.get(_folded(node.table)) if isinstance(node, Update) else None
+            if isinstance(node, Update) and table is not None:
                 where = f"{DEFERRED_SCRIPT} batch {number}"
                 _update(node, table, found.setdefault(table.target, {}), where, sink)
     return found
 
 
+def _folded(name: tuple[str, str]) -> tuple[str, str]:
+    return (name[0].casefold(), name[1].casefold())
+
+
 def _update(
-    node: exp.Expr, table: UserTable, found: dict[Key, dict[int, object]], where: str, sink: _Sink
+    node: Update, table: UserTable, found: dict[Key, dict[int, object]], where: str, sink: _Sink
 ) -> None:
     positions = {c.emitted.casefold(): i for i, c in enumerate(table.columns)}
     sets = [
-        (positions[s.this.name.casefold()], s.expression)
-        for s in node.expressions
-        if _is_assignment(s) and s.this.name.casefold() in positions
+        (positions[column.casefold()], cell)
+        for column, cell in node.sets
+        if column.casefold() in positions
     ]
     if not sets:
         return
     try:
-        key = _update_key(node.args.get("where"), table)
-        values = [(i, read_literal(v, table.columns[i].sql_type)) for i, v in sets]
+        key = _update_key(node.where, table)
+        values = [(i, read_cell(v, table.columns[i].sql_type)) for i, v in sets]
     except ValueError as error:
         sink.fail(READ, where, f"{table.table_id}: {error}")
         return
@@ -310,19 +322,15 @@ def _update(
         cells[i] = value
 
 
-def _is_assignment(node: exp.Expr) -> bool:
-    return isinstance(node, exp.EQ) and isinstance(node.this, exp.Column)
-
-
-def _update_key(where: exp.Expr | None, table: UserTable) -> Key:
+def _update_key(where: tuple[tuple[str, Cell], ...] | None, table: UserTable) -> Key:
     """The row key of `WHERE [k] = v [AND ...]`, typed; ValueError for anything else."""
-    if not isinstance(where, exp.Where):
+    if where is None:
         raise ValueError("an UPDATE without WHERE [key] = value")
-    terms = list(where.this.flatten()) if isinstance(where.this, exp.And) else [where.this]
-    given = {t.this.name.casefold(): t.expression for t in terms if _is_assignment(t)}
-    if len(given) != len(terms) or set(given) != {k.emitted.casefold() for k in table.keys}:
-        raise ValueError(f"WHERE {where.this.sql(dialect=DIALECT)[:80]!r} is not the row key")
-    return tuple(read_literal(given[k.emitted.casefold()], k.sql_type) for k in table.keys)
+    given = {column.casefold(): cell for column, cell in where}
+    if len(given) != len(where) or set(given) != {k.emitted.casefold() for k in table.keys}:
+        shown_where = " AND ".join(f"[{column}] = {shown(cell)}" for column, cell in where)
+        raise ValueError(f"WHERE {shown_where[:80]!r} is not the row key")
+    return tuple(read_cell(given[k.emitted.casefold()], k.sql_type) for k in table.keys)
 
 
 # ---- pairing with the snapshot ----------------------------------------------------------------

@@ -70,12 +70,18 @@ def sqlserver_default(expression: str | None) -> str | None:
     """A default expression in SQL Server's stored form: `0` → `(0)`, `now()` → `(getdate())`."""
     if expression is None:
         return None
-    text = expression.strip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
+    text = unparenthesised(expression)
     text = re.sub(r"::[a-z ]+(\([0-9, ]*\))?$", "", text, flags=re.IGNORECASE)
     text = DEFAULT_FUNCTIONS.get(text.lower(), text)
     return f"({text})"
+
+
+def unparenthesised(expression: str) -> str:
+    """`((0))` → `0`: a default's outer parentheses (SQL Server stores them doubled) removed."""
+    text = expression.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    return text
 
 
 def _balanced(text: str) -> bool:

@@ -14,24 +14,76 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchTableError, SQLAlchemyError
 
-from osddl.errors import SourceError
+from osddl.errors import InputError, SourceError
 
-_PASSWORD = re.compile(r"(://[^:/@]*:)([^@]*)(@)")
+# Names of connection parameters that carry a secret (query strings, ODBC connection strings,
+# keyword=value text), matched case-insensitively.
+SECRET_PARAMETERS: tuple[str, ...] = ("password", "passwd", "pwd", "token", "access_token")
+MASK = "***"
+
+# `scheme://user:SECRET@host`: the secret runs to the last `@` of the token, so a raw `@` in a
+# password is hidden too (an over-redacted host beats a leaked password).
+_USERINFO = re.compile(r"([\w+.-]+://[^:/@\s]*:)\S*(@)")
+# `?password=SECRET&`, `;PWD=SECRET;`, `%3BPWD%3DSECRET%3B` (a URL-encoded `odbc_connect`),
+# `PWD={SE;CRET}`: the value runs to the next separator, plain or URL-encoded.
+_PARAMETER = re.compile(
+    r"((?:^|[?&;=\s]|%3B|%26)(?:" + "|".join(SECRET_PARAMETERS) + r")\s*(?:=|%3D)\s*)"
+    r"(?:\{[^}]*\}?|%7B.*?(?:%7D|$)|.*?(?=%3B|%26|[&;\s#]|$))",
+    re.IGNORECASE,
+)
+
+# A driver module a source URL needs → (the database, how to install it): a plain `pip install
+# osddl` has no PostgreSQL driver (the extra `osddl[postgres]` brings psycopg 3).
+DRIVERS: dict[str, tuple[str, str]] = {
+    "psycopg": ("PostgreSQL", "pip install 'osddl[postgres]'"),
+    "psycopg2": (
+        "PostgreSQL",
+        "write the URL as postgresql+psycopg://... and pip install 'osddl[postgres]'",
+    ),
+    "pymssql": ("SQL Server", "pip install pymssql (a dependency of osddl: reinstall osddl)"),
+}
 
 # The engine's own name for the schema that OutSystems calls `dbo`.
 DEFAULT_SCHEMA: dict[str, str] = {"sqlite": "main", "postgresql": "public", "mssql": "dbo"}
 
 
 def redact(url: str | URL) -> str:
-    """`mssql+pymssql://user:pw@host/db` → `mssql+pymssql://user:***@host/db`."""
+    """Any text with every secret of a connection URL masked: the password of `user:pw@host`,
+    `password`/`pwd`/`token`/`access_token` parameters (any case) and the `PWD=` of an
+    `odbc_connect` string, plain or URL-encoded. The one redaction of osddl: messages, logs, cache
+    entries, the manifest and doit's state all go through it."""
     text = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
-    return _PASSWORD.sub(r"\1***\3", text)
+    return _PARAMETER.sub(rf"\1{MASK}", _USERINFO.sub(rf"\1{MASK}\2", text))
+
+
+def scrub(value: Any) -> Any:
+    """`redact` applied to every string of a JSON-like value (maps and lists recursively)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {str(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def _secrets_of(url: URL) -> list[str]:
+    """The literal secrets a URL carries, longest first (a driver may echo one in any form)."""
+    found = [url.password or ""]
+    for name, value in url.query.items():
+        for item in (value,) if isinstance(value, str) else value:
+            if name.lower() in SECRET_PARAMETERS:
+                found.append(item)
+            found += [m.group(0)[len(m.group(1)) :] for m in _PARAMETER.finditer(item)]
+    return sorted({str(s) for s in found if s and s != MASK}, key=len, reverse=True)
 
 
 def _scrub(message: str, url: URL) -> str:
-    """A driver message with the password (if any) removed, first line only."""
+    """A driver message with the URL's secrets removed, first line only."""
     line = message.strip().splitlines()[0] if message.strip() else "no detail"
-    return line.replace(url.password, "***") if url.password else line
+    for secret in _secrets_of(url):
+        line = line.replace(secret, MASK)
+    return redact(line)
 
 
 def sqlite_attachments(main: Path, attach: Mapping[str, str]) -> dict[str, Path]:
@@ -95,6 +147,12 @@ def create_source_engine(
     try:
         return sa.create_engine(url, connect_args=connect_args)
     except (ImportError, ArgumentError) as exc:
+        driver = getattr(exc, "name", None) or ""
+        if driver in DRIVERS:
+            database, install = DRIVERS[driver]
+            raise InputError(
+                f"source.url: the {database} driver ({driver}) is not installed; {install}"
+            ) from None
         raise SourceError(
             f"{redact(url)}: cannot use this URL ({exc}); install the driver "
             "or fix the dialect name"
@@ -112,14 +170,11 @@ def source_errors(engine: Engine) -> Iterator[None]:
             "database, and may this principal see it (VIEW DEFINITION)?"
         ) from None
     except DBAPIError as exc:
-        detail = _scrub(str(exc.orig), engine.url)
-        hint = (
-            "check that the server is running and reachable, the credentials, and that the "
-            "principal has SELECT and VIEW DEFINITION"
-        )
-        if exc.connection_invalidated or "connect" in detail.lower():
-            hint = "check host, port, network and credentials"
-        raise SourceError(f"{redact(engine.url)}: {detail}; {hint}") from None
+        from osddl.faults import source_fault  # the fix and exit code of each kind of fault
+
+        raise source_fault(
+            exc.orig, redact(engine.url), _scrub(str(exc.orig), engine.url)
+        ) from None
     except SQLAlchemyError as exc:
         raise SourceError(f"{redact(engine.url)}: {_scrub(str(exc), engine.url)}") from None
 

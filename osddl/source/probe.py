@@ -9,6 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from osddl.errors import SourceError
+from osddl.faults import CODES
 from osddl.io import canonical_json, sha256_bytes, sha256_file
 from osddl.source.engine import DEFAULT_SCHEMA, source_errors
 
@@ -22,7 +24,19 @@ CHANGE_MARKERS: dict[str, str] = {
 
 def file_probe(files: Sequence[Path]) -> str:
     """SQLite: the files' contents are the source; no statement is sent."""
-    return sha256_bytes(canonical_json({str(p.name): sha256_file(p) for p in files}))
+    return sha256_bytes(canonical_json({str(p.name): _digest(p) for p in files}))
+
+
+def _digest(file: Path) -> str:
+    try:
+        return sha256_file(file)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise SourceError(
+            f"{file}: cannot read this source file ({reason}); check source.url (or "
+            "source.attach, model.from_file) and that this user may read the file",
+            CODES["EX_NOINPUT"],
+        ) from None
 
 
 def server_probe(engine: Engine, tables: Sequence[tuple[str, str]]) -> str:

@@ -7,6 +7,7 @@ from xml.sax.saxutils import quoteattr
 from osddl.ssdt.plan import TablePlan
 from osddl.templating import render
 from osddl.tsql import quote
+from osddl.tsql.write import include
 
 SDK_VERSION = "0.2.0-preview"
 
@@ -21,9 +22,7 @@ def schema_script(schema: str) -> str:
 
 def post_deployment(seed_paths: list[str]) -> str:
     """`:r` includes with Windows separators, as sqlcmd in SSDT expects them."""
-    return render(
-        "ssdt/post_deployment.sql.j2", seeds=[".\\" + p.replace("/", "\\") for p in seed_paths]
-    )
+    return render("ssdt/post_deployment.sql.j2", seeds=[include(p) for p in seed_paths])
 
 
 def project(name: str, build: list[str], other: list[str]) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from osddl.export.dynamic import Column, TableLoad, render_table
 from osddl.export.load_order import LoadOrderDocument, read_load_order
+from osddl.export.remediation import ledger_transform
 from osddl.export.snapshot import exported_attributes
 from osddl.layout import path
 from osddl.model.contract import Entity, Module
@@ -15,6 +16,7 @@ from osddl.model.sqltype import parse_sql_type
 from osddl.model.store import read_model
 from osddl.options import RenderTable
 from osddl.selection import find_table, table_id
+from osddl.stages.remediation import read_ledger
 from osddl.stages.uat_users import read_transformation_map
 
 
@@ -44,7 +46,8 @@ def table_load(module: Module, entity: Entity, plan: LoadOrderDocument, engine: 
 
 def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path) -> None:
     """Render one table's DynamicData file from its snapshot; the values of its user-reference
-    columns go through the uat-users transformation map."""
+    columns go through the uat-users transformation map, and with `options.remediate` its rows
+    carry the remediation ledger's changes."""
     model = read_model(model_path)
     module, entity = find_table(model, table)
     load = table_load(
@@ -53,9 +56,12 @@ def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path
     if options.user_columns:
         tmap = read_transformation_map(out)
         load.mapped = {column: tmap.map_array for column in options.user_columns}
+    snapshot = out / path("snapshot", module, entity)
+    if options.remediate:
+        load.remediate = ledger_transform(read_ledger(out), entity, snapshot)
     rows = render_table(
         load,
-        out / path("snapshot", module, entity),
+        snapshot,
         out / path(dynamic_key(options.render.insert_mode), module, entity),
         out / path("deferred_fragment", module, entity),
         options.render.batch_rows,

@@ -54,14 +54,17 @@ def source_engine(source: SourceOptions, query_timeout: float | None = None) -> 
 
 
 def build_model(options: ExtractOptions) -> tuple[Model, list[Finding]]:
-    """The finished, validated model from the configured source, and its warnings."""
-    model = _finished_model(options)
-    return model, check(model, MODEL, options.model.allow_incomplete_entities)
+    """The finished, validated model from the configured source, and its warnings (the import's
+    first)."""
+    imported: list[Finding] = []
+    model = _finished_model(options, imported)
+    return model, imported + check(model, MODEL, options.model.allow_incomplete_entities)
 
 
-def _finished_model(options: ExtractOptions) -> Model:
+def _finished_model(options: ExtractOptions, warnings: list[Finding]) -> Model:
     if options.from_file:
-        return finish_model(import_advanced_sql(Path(options.from_file)), options.model, MODEL)
+        imported = import_advanced_sql(Path(options.from_file), warnings)
+        return finish_model(imported, options.model, MODEL)
     engine = source_engine(options.source)
     try:
         return extract_model(engine, options.model, _database_label(options.source.url))

@@ -15,6 +15,7 @@ from osddl.options import DataOptions
 from osddl.selection import select, table_id
 from osddl.stages.dynamic_data import dynamic_key
 from osddl.templating import render
+from osddl.tsql.write import include
 
 UPDATES_PER_BATCH = 1000
 
@@ -28,7 +29,7 @@ def load_script(options: DataOptions, model_path: Path, out: Path) -> None:
     if options.insert_mode == "single-file":
         _concatenate(out / path("single_file"), [out / p for p in parts])
         parts = [path("single_file")]
-    includes = [".\\" + p.removeprefix("DynamicData/").replace("/", "\\") for p in parts]
+    includes = [include(p.removeprefix("DynamicData/")) for p in parts]
     atomic_write_text(out / path("load_script"), render("data/load.sql.j2", includes=includes))
     statements = [
         line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from osddl.errors import InputError
-from osddl.io import atomic_write_text
+from osddl.io import LEFTOVER_REASON, atomic_write_text, is_leftover
 from osddl.layout import module_folder, path
 from osddl.model.contract import Model
 from osddl.model.store import read_model
@@ -115,7 +115,8 @@ def emit_ssdt(options: SsdtStageOptions, model_path: Path, decisions_path: Path,
     for relative, text in sorted(files.items()):
         atomic_write_text(root / relative, text)
     for relative in remove_stale(root, set(files)):
-        print(f"ssdt: removed {relative} (no longer in the model)")
+        why = LEFTOVER_REASON if is_leftover(Path(relative).name) else "no longer in the model"
+        print(f"ssdt: removed {relative} ({why})")
     existing = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.sql"))
     build = [p for p in existing if p.split("/")[0] in ("Modules", "Schemas")]
     other = [p for p in existing if p not in build and p != "Script.PostDeployment.sql"]

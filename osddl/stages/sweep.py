@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from osddl.io import LEFTOVER_REASON, is_leftover
 from osddl.layout import classify, produced
 from osddl.model.store import read_model
 from osddl.options import DataOptions
@@ -23,8 +24,8 @@ def sweep(options: DataOptions, model_path: Path, out: Path) -> list[str]:
     removed = []
     for file in sorted(p for p in out.rglob("*") if p.is_file()):
         relative = file.relative_to(out).as_posix()
-        if file.name.startswith(".") and file.name.endswith(".tmp"):
-            reason = "a leftover temp file of an interrupted write"
+        if is_leftover(file.name):
+            reason = LEFTOVER_REASON
         else:
             known = classify(relative, static)
             if known is None or known[0].sweep != "run" or relative in keep:

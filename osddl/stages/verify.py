@@ -15,6 +15,7 @@ from osddl.export.edges import export_edges
 from osddl.export.order import emitted_edges
 from osddl.io import read_json_file, write_json
 from osddl.layout import BY_KEY, path
+from osddl.load.documents import FULL_EXPORT_VERIFICATION, FullExportVerification, ProofStatus
 from osddl.model.contract import Model
 from osddl.model.sqltype import SqlType, parse_sql_type
 from osddl.model.store import read_model
@@ -26,6 +27,8 @@ from osddl.proofs.loadable import verify_loadable
 from osddl.proofs.order import verify_order
 from osddl.proofs.uat_users import UserTable, user_table, verify_uat_users
 from osddl.selection import SelectionOptions, preloaded, select, table_id
+from osddl.stages.load import loaded
+from osddl.stages.remediation import read_ledger
 from osddl.stages.uat_users import read_transformation_map, user_catalog
 from osddl.uat_users.catalog import Catalog
 from osddl.uat_users.discovery import scan_snapshots
@@ -34,6 +37,7 @@ from osddl.uat_users.inventory import read_inventory
 UAT_VERIFICATION: Final = "uat:uat-users-verification.json"
 # The verdict's line while uat-users is off (spec 05: reported, not failed).
 UAT_USERS_OFF: Final = "uat-users: not applied (uat_users.enabled = false)"
+NOT_LOADED: Final = "data integrity: not proven (run doit load)"
 
 
 def verify_order_to_file(options: OrderOptions, out: Path) -> None:
@@ -74,10 +78,12 @@ def verify_fit_to_file(out: Path) -> None:
 
 
 def verify_loadable_to_file(options: SelectionOptions, out: Path) -> None:
-    """Check the emitted data against the constraints the decisions emit, in every mode."""
+    """Check the emitted data against the constraints the decisions emit, in every mode; with the
+    remediation applied, the data carries the ledger's changes and the ledger is proven."""
     model = read_model(out / path("model"))
     decisions = read_decisions(out / path("decisions"))
-    result = verify_loadable(model, decisions, select(model, options), out)
+    ledger = read_ledger(out)
+    result = verify_loadable(model, decisions, select(model, options), out, ledger)
     write_json(out / path("loadable_verification"), result)
     _report("verify:loadable", result["verdict"] == "pass", result["failures"])
 
@@ -142,19 +148,47 @@ PROOFS: dict[str, tuple[str, str]] = {
 }
 # Proofs that exist only while uat-users runs.
 UAT_USERS_PROOFS = frozenset({"uat-users verification"})
+# The proofs of `doit load`: in the verdict once the project has been loaded (apart from PROOFS,
+# which the export's own readers list: a project that was never loaded has none).
+LOAD_PROOFS: dict[str, tuple[str, str]] = {
+    "load": ("load_verification", "verdict"),
+    "data integrity": ("data_integrity", "verdict"),
+    "dual load": ("dual_load_verification", "verdict"),
+}
+# Load proofs in the verdict only when written (`load.dual`: its proof is absent while off).
+OPTIONAL_PROOFS = frozenset({"dual load"})
+
+
+def proof_statuses(
+    out: Path, uat_users: bool, proofs: dict[str, tuple[str, str]] | None = None
+) -> list[ProofStatus]:
+    """Each proof's status as its file says (`missing` when absent): by default every proof of
+    the export, and the load proofs once the project has been loaded. The one reading of the
+    proof files for the verdict, the closing summary and the report."""
+    if proofs is None:
+        proofs = {**PROOFS, **(LOAD_PROOFS if loaded(out) else {})}
+    rows = []
+    for name, (key, field) in proofs.items():
+        if name in UAT_USERS_PROOFS and not uat_users:
+            continue
+        proof = out / path(key)
+        if name in OPTIONAL_PROOFS and not proof.is_file():
+            continue
+        document = read_json_file(proof) if proof.is_file() else {}
+        status = str(document.get(field, "missing"))
+        rows.append(ProofStatus(name, status, BY_KEY[key].task, path(key)))
+    return rows
 
 
 def verdict(out: Path, uat_users: bool) -> bool:
     """A table of every proof (status, task, file); False (the task fails) when any proof is
     missing or not `pass`. With `uat_users` off, its proof is replaced by a line saying that user
-    ids were not remapped (spec 05), which fails nothing."""
-    rows = []
-    for name, (key, field) in PROOFS.items():
-        if name in UAT_USERS_PROOFS and not uat_users:
-            continue
-        proof = out / path(key)
-        document = read_json_file(proof) if proof.is_file() else {}
-        rows.append((name, str(document.get(field, "missing")), BY_KEY[key].task, str(proof)))
+    ids were not remapped (spec 05), which fails nothing. The load proofs join once `doit load`
+    has run. The table is also written to full-export-verification.json."""
+    rows = [
+        (proof.name, proof.status, proof.task, str(out / proof.file))
+        for proof in proof_statuses(out, uat_users)
+    ]
     width, tasks = max(len(r[0]) for r in rows), max(len(r[2]) for r in rows)
     print(f"verify: {'proof':<{width}}  status   {'task':<{tasks}}  file")
     for name, state, task, file in rows:
@@ -166,6 +200,19 @@ def verdict(out: Path, uat_users: bool) -> bool:
         print(
             f"verify: FAILED: {', '.join(failed)}; the findings are listed above and in the files"
         )
+    notes = [*([] if uat_users else [UAT_USERS_OFF]), *([] if loaded(out) else [NOT_LOADED])]
+    FULL_EXPORT_VERIFICATION.write(
+        out / path("full_export_verification"),
+        FullExportVerification(
+            "osddl.full-export-verification/1",
+            "fail" if failed else "pass",
+            [
+                ProofStatus(n, state, task, Path(file).relative_to(out).as_posix())
+                for n, state, task, file in rows
+            ],
+            notes,
+        ),
+    )
     return not failed
 
 

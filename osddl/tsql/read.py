@@ -2,8 +2,10 @@
 
 The literal reader shares no code with the writer (`osddl.tsql.write`): it reads with sqlglot's
 T-SQL parser, so tests and proofs can show `parse_literal(literal(v, t), t) == normalise(v, t)`
-without trusting the renderer. The order verifier, the uat-users proof, ddl_compare and the tests'
-load harness split scripts with `split_batches` and silence sqlglot with `quiet_sqlglot`.
+without trusting the renderer. Reading is tokenising (`tokens`: a sqlglot node into `Operand`s)
+then the per-type readers (`read_tokens`), which the fast script reader `osddl.tsql.scan` shares
+with its own tokeniser. Scripts are split with `split_batches` (the one GO rule); sqlglot is
+silenced with `quiet_sqlglot`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import reprlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import sqlglot
 from sqlglot import exp
@@ -33,6 +35,20 @@ class Batch(NamedTuple):
     number: int  # 1-based, in file order
     line: int  # line number of the batch's first line
     text: str  # its lines joined with LF, without the GO line
+
+
+INCLUDE_LINE: Final = re.compile(r'^:r\s+(?:"(?P<quoted>[^"]+)"|(?P<plain>\S+))\s*$', re.IGNORECASE)
+
+
+def include_target(line: str) -> str | None:
+    """The file a sqlcmd `:r` line includes, as a POSIX path relative to the script
+    (`.\\Core\\dbo.A.dynamic.sql` or `".\\My Module\\x.sql"` → `Core/dbo.A.dynamic.sql`);
+    None for any other line."""
+    found = INCLUDE_LINE.match(line.strip())
+    if found is None:
+        return None
+    target = found["quoted"] or found["plain"]
+    return "/".join(p for p in target.replace("\\", "/").split("/") if p not in ("", "."))
 
 
 def is_go(line: str) -> bool:
@@ -68,6 +84,32 @@ def quiet_sqlglot() -> Iterator[None]:
 
 
 # ---- literals ---------------------------------------------------------------------------------
+#
+# Reading a literal is two steps: tokenising (a sqlglot node here, a cell of a script's text in
+# `osddl.tsql.scan`) into `Operand`s, then the per-type reading below, shared by both.
+
+
+class Operand(NamedTuple):
+    """One operand of a literal's `+` chain, tokenised, whatever parser found it.
+
+    form: `null`, `number` (text with its sign), `string` ('..'), `national` (N'..'), `binary`
+    (hex digits of 0x..), `char` / `nchar` (CHAR(n) / NCHAR(n): `inner` holds n), `cast` (CAST(x AS
+    type): `text` is the type upper-cased, `inner` holds x) or `other` (anything else). `text` is
+    the value without quotes or escapes; `origin` the operand as written (text or a sqlglot node)
+    for messages.
+    """
+
+    form: str
+    text: str
+    origin: str | exp.Expr
+    inner: tuple[Operand, ...] = ()
+
+    def shown(self) -> str:
+        origin = self.origin
+        return origin if isinstance(origin, str) else str(origin.sql(dialect="tsql"))
+
+
+Tokens = tuple[Operand, ...]  # a literal: the operands of its `+` chain, in order
 
 
 def _kind(sql_type: SqlType) -> str:
@@ -91,15 +133,57 @@ def parse_literal(text: str, sql_type: SqlType) -> object:
     return read_literal(_select_item(text), sql_type)
 
 
-def read_literal(node: exp.Expression, sql_type: SqlType) -> object:
+def read_literal(node: exp.Expr, sql_type: SqlType) -> object:
     """`parse_literal` for a node sqlglot has parsed already (a VALUES cell of a whole INSERT):
     the same readers, without printing and parsing the text again."""
-    if isinstance(node, exp.Null):
+    return read_tokens(tokens(node), sql_type)
+
+
+def read_tokens(literal: Tokens, sql_type: SqlType) -> object:
+    """The value SQL Server would store from a tokenised literal (`normalise`'s value), for
+    either tokeniser; ValueError for anything that is no literal of the type."""
+    if len(literal) == 1 and literal[0].form == "null":
         return None
-    return _READERS[_kind(sql_type)](node, sql_type)
+    return _READERS[_kind(sql_type)](literal, sql_type)
 
 
-def _select_item(text: str) -> exp.Expression:
+def tokens(node: exp.Expr) -> Tokens:
+    """A sqlglot node as the operands of its `+` chain (sqlglot nests `a + b + c` left)."""
+    operands: list[Operand] = []
+    while isinstance(node, exp.Add):
+        operands.append(_operand(node.expression))
+        node = node.this
+    operands.append(_operand(node))
+    return tuple(reversed(operands))
+
+
+def _operand(node: exp.Expr) -> Operand:
+    if isinstance(node, exp.Null):
+        return Operand("null", "", node)
+    if isinstance(node, exp.Neg):
+        inner = _operand(node.this)
+        return Operand("number", "-" + inner.text, node) if inner.form == "number" else _other(node)
+    if isinstance(node, exp.Literal):
+        return Operand("string" if node.is_string else "number", str(node.this), node)
+    if isinstance(node, exp.National):
+        return Operand("national", str(node.this), node)
+    if isinstance(node, exp.HexString):
+        return Operand("binary", str(node.this), node)
+    if isinstance(node, exp.Column) and node.name == "0x":  # sqlglot's reading of a bare `0x`
+        return Operand("binary", "", node)
+    is_nchar = isinstance(node, exp.Anonymous) and node.name.upper() == "NCHAR"
+    if (is_nchar or isinstance(node, exp.Chr)) and len(node.expressions) == 1:
+        return Operand("nchar" if is_nchar else "char", "", node, tokens(node.expressions[0]))
+    if isinstance(node, exp.Cast):
+        return Operand("cast", node.to.sql(dialect="tsql").upper(), node, tokens(node.this))
+    return _other(node)
+
+
+def _other(node: exp.Expr) -> Operand:
+    return Operand("other", "", node)
+
+
+def _select_item(text: str) -> exp.Expr:
     """The one expression of `SELECT <text>`; a FROM or a second item means it is no literal."""
     try:
         tree = sqlglot.parse_one(f"SELECT {text}", read="tsql")
@@ -109,127 +193,112 @@ def _select_item(text: str) -> exp.Expression:
     used = {key for key, value in tree.args.items() if value}
     if not isinstance(tree, exp.Select) or used != {"expressions"} or len(tree.expressions) != 1:
         raise ValueError(f"{reprlib.repr(text)} is not a single literal")
-    item: exp.Expression = tree.expressions[0]
+    item: exp.Expr = tree.expressions[0]
     return item
 
 
-def _not_literal(node: exp.Expression, sql_type: SqlType) -> ValueError:
-    shown = reprlib.repr(node.sql(dialect="tsql"))
+def _not_literal(literal: Tokens, sql_type: SqlType) -> ValueError:
+    shown = reprlib.repr(" + ".join(operand.shown() for operand in literal))
     return ValueError(f"{shown} is not a literal for a {_describe(sql_type)} column")
 
 
-def _number_text(node: exp.Expression, sql_type: SqlType) -> str:
-    if isinstance(node, exp.Neg):
-        return "-" + _number_text(node.this, sql_type)
-    if isinstance(node, exp.Literal) and not node.is_string:
-        return str(node.this)
-    raise _not_literal(node, sql_type)
+def _single(literal: Tokens, sql_type: SqlType, form: str) -> str:
+    """The text of a literal that is one operand of `form`."""
+    if len(literal) != 1 or literal[0].form != form:
+        raise _not_literal(literal, sql_type)
+    return literal[0].text
 
 
-def _read_bit(node: exp.Expression, sql_type: SqlType) -> int:
-    value = _number_text(node, sql_type)
+def _read_bit(literal: Tokens, sql_type: SqlType) -> int:
+    value = _single(literal, sql_type, "number")
     if value not in ("0", "1"):
-        raise _not_literal(node, sql_type)
+        raise _not_literal(literal, sql_type)
     return int(value)
 
 
-def _read_integer(node: exp.Expression, sql_type: SqlType) -> int:
-    value = _number_text(node, sql_type)
-    if not re.fullmatch(r"-?\d+", value):
-        raise _not_literal(node, sql_type)
+def _read_integer(literal: Tokens, sql_type: SqlType) -> int:
+    value = _single(literal, sql_type, "number")
+    if not _INTEGER.fullmatch(value):
+        raise _not_literal(literal, sql_type)
     return int(value)
 
 
-def _read_exact(node: exp.Expression, sql_type: SqlType) -> Decimal:
-    value = _number_text(node, sql_type)
-    if not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        raise _not_literal(node, sql_type)
+def _read_exact(literal: Tokens, sql_type: SqlType) -> Decimal:
+    value = _single(literal, sql_type, "number")
+    if not _EXACT.fullmatch(value):
+        raise _not_literal(literal, sql_type)
     return Decimal(value)
 
 
-def _read_float(node: exp.Expression, sql_type: SqlType) -> float:
-    return float(_number_text(node, sql_type))
+def _read_float(literal: Tokens, sql_type: SqlType) -> float:
+    return float(_single(literal, sql_type, "number"))
 
 
-def _read_text(node: exp.Expression, sql_type: SqlType) -> str:
-    """A literal, or a `+` chain starting with CAST('' AS (n)varchar(max)); sqlglot nests left."""
-    operands: list[exp.Expression] = []
-    while isinstance(node, exp.Add):
-        operands.append(node.expression)
-        node = node.this
-    operands.append(node)
-    operands.reverse()
+def _read_text(literal: Tokens, sql_type: SqlType) -> str:
+    """A literal, or a `+` chain starting with CAST('' AS (n)varchar(max))."""
     unicode = KINDS[sql_type.name] == "unicode"
+    operands = literal
     if len(operands) > 1:
-        _check_max_start(operands.pop(0), unicode, sql_type)
+        _check_max_start(operands[0], unicode, sql_type)
+        operands = operands[1:]
     return "".join(_read_text_operand(operand, unicode, sql_type) for operand in operands)
 
 
-def _check_max_start(node: exp.Expression, unicode: bool, sql_type: SqlType) -> None:
+def _check_max_start(operand: Operand, unicode: bool, sql_type: SqlType) -> None:
     wanted = "NVARCHAR(MAX)" if unicode else "VARCHAR(MAX)"
-    if not isinstance(node, exp.Cast) or node.to.sql(dialect="tsql").upper() != wanted:
-        raise _not_literal(node, sql_type)
-    if _read_text_operand(node.this, unicode, sql_type) != "":
-        raise _not_literal(node, sql_type)
+    if operand.form != "cast" or operand.text != wanted or len(operand.inner) != 1:
+        raise _not_literal((operand,), sql_type)
+    if _read_text_operand(operand.inner[0], unicode, sql_type) != "":
+        raise _not_literal((operand,), sql_type)
 
 
-def _read_text_operand(node: exp.Expression, unicode: bool, sql_type: SqlType) -> str:
-    if isinstance(node, exp.National) and unicode:
-        return str(node.this)
-    if isinstance(node, exp.Literal) and node.is_string and not unicode:
-        return str(node.this)
-    is_nchar = isinstance(node, exp.Anonymous) and node.name.upper() == "NCHAR"
-    if (is_nchar or (isinstance(node, exp.Chr) and not unicode)) and len(node.expressions) == 1:
-        return chr(_read_integer(node.expressions[0], sql_type))
-    raise _not_literal(node, sql_type)
+def _read_text_operand(operand: Operand, unicode: bool, sql_type: SqlType) -> str:
+    form = operand.form
+    if form == ("national" if unicode else "string"):
+        return operand.text
+    if form == "nchar" or (form == "char" and not unicode):
+        return chr(_read_integer(operand.inner, sql_type))
+    raise _not_literal((operand,), sql_type)
 
 
-def _read_binary(node: exp.Expression, sql_type: SqlType) -> bytes:
-    """`0xAB..` is a HexString; sqlglot reads a bare `0x` as a column named 0x."""
-    if isinstance(node, exp.HexString):
-        return bytes.fromhex(str(node.this))
-    if isinstance(node, exp.Column) and node.name == "0x":
-        return b""
-    raise _not_literal(node, sql_type)
+def _read_binary(literal: Tokens, sql_type: SqlType) -> bytes:
+    return bytes.fromhex(_single(literal, sql_type, "binary"))
 
 
-def _read_string(node: exp.Expression, sql_type: SqlType) -> str:
-    if not (isinstance(node, exp.Literal) and node.is_string):
-        raise _not_literal(node, sql_type)
-    return str(node.this)
-
-
-def _read_guid(node: exp.Expression, sql_type: SqlType) -> str:
-    value = _read_string(node, sql_type)
+def _read_guid(literal: Tokens, sql_type: SqlType) -> str:
+    value = _single(literal, sql_type, "string")
     if not re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", value):
-        raise _not_literal(node, sql_type)
+        raise _not_literal(literal, sql_type)
     return value
 
 
-def _read_date(node: exp.Expression, sql_type: SqlType) -> dt.date:
-    return dt.date.fromisoformat(_read_temporal(node, sql_type))
+def _read_date(literal: Tokens, sql_type: SqlType) -> dt.date:
+    return dt.date.fromisoformat(_read_temporal(literal, sql_type))
 
 
-def _read_temporal(node: exp.Expression, sql_type: SqlType) -> str:
-    value = _read_string(node, sql_type)
-    if not re.fullmatch(_READ_SHAPES[KINDS[sql_type.name]], value):
-        raise _not_literal(node, sql_type)
+def _read_temporal(literal: Tokens, sql_type: SqlType) -> str:
+    value = _single(literal, sql_type, "string")
+    if not TEMPORAL_SHAPES[KINDS[sql_type.name]].fullmatch(value):
+        raise _not_literal(literal, sql_type)
     return value
 
 
+_INTEGER = re.compile(r"-?\d+")
+_EXACT = re.compile(r"-?\d+(\.\d+)?")
 _DAY = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
 _TIME = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"
 
-# The exact text each date/time type's literal has (written out, not derived from _SHAPES).
-_READ_SHAPES: dict[str, str] = {
-    "date": _DAY,
-    "time": _TIME + r"\.\d{7}",
-    "datetime": _DAY + "T" + _TIME + r"\.\d{3}",
-    "datetime2": _DAY + "T" + _TIME + r"\.\d{7}",
-    "datetimeoffset": _DAY + "T" + _TIME + r"\.\d{7}[+-](0\d|1[0-4]):[0-5]\d",
+# The exact text each date/time type's literal has (written out, not derived from _SHAPES); public:
+# the load's whole-column reading (`osddl.load.script`) matches the same shapes.
+TEMPORAL_SHAPES: dict[str, re.Pattern[str]] = {
+    "date": re.compile(_DAY),
+    "time": re.compile(_TIME + r"\.\d{7}"),
+    "datetime": re.compile(_DAY + "T" + _TIME + r"\.\d{3}"),
+    "datetime2": re.compile(_DAY + "T" + _TIME + r"\.\d{7}"),
+    "datetimeoffset": re.compile(_DAY + "T" + _TIME + r"\.\d{7}[+-](0\d|1[0-4]):[0-5]\d"),
 }
 
-_Reader = Callable[[exp.Expression, SqlType], object]
+_Reader = Callable[[Tokens, SqlType], object]
 
 _READERS: dict[str, _Reader] = {
     "bit": _read_bit,

@@ -10,8 +10,11 @@ Pure data plus the parser/renderer of type text (`nvarchar(50)`), and the limit 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from osddl.errors import InputError
@@ -48,6 +51,11 @@ class TypeInfo:
     postgres: str | None = None  # rehearsal type; {n} {p} {s} from the SQL Server type
     rounding: Rounding = "none"  # how SQL Server converts a finer value into the type
     alias_of: str | None = None  # sysname is nvarchar(128) NOT NULL
+    money_range: tuple[Decimal, Decimal] | None = None  # money/smallmoney: what it holds
+    day_range: tuple[str, str] | None = None  # first and last day (ISO) of a type with a date
+    # Seconds between two times of day it keeps: datetime 1/300 s (.000/.003/.007), smalldatetime
+    # whole minutes; None with (n) fractional digits: 10**-n s (datetime2, time, datetimeoffset).
+    clock_step: Fraction | None = None
 
 
 def _int(name: str, low: int, high: int, postgres: str | None) -> TypeInfo:
@@ -91,7 +99,17 @@ def _binary(name: str, max_length: int | None, allows_max: bool) -> TypeInfo:
     )
 
 
-def _clock(name: str, family: Family, postgres: str | None, args: Args = "scale") -> TypeInfo:
+FULL_DAYS = ("0001-01-01", "9999-12-31")
+
+
+def _clock(
+    name: str,
+    family: Family,
+    postgres: str | None,
+    args: Args = "scale",
+    days: tuple[str, str] | None = FULL_DAYS,
+    step: Fraction | None = None,
+) -> TypeInfo:
     return TypeInfo(
         name,
         args=args,
@@ -101,11 +119,16 @@ def _clock(name: str, family: Family, postgres: str | None, args: Args = "scale"
         kind=name if name != "smalldatetime" else "datetime",
         postgres=postgres,
         rounding="round_fraction" if name != "date" else "exact",
+        day_range=days,
+        clock_step=step,
     )
 
 
 def _exact(
-    name: str, fixed: tuple[int, int] | None = None, postgres: str | None = None
+    name: str,
+    fixed: tuple[int, int] | None = None,
+    postgres: str | None = None,
+    money: tuple[str, str] | None = None,
 ) -> TypeInfo:
     return TypeInfo(
         name,
@@ -118,6 +141,7 @@ def _exact(
         arrow="decimal",
         postgres=postgres,
         rounding="half_away_from_zero",
+        money_range=(Decimal(money[0]), Decimal(money[1])) if money else None,
     )
 
 
@@ -129,8 +153,8 @@ TYPES: tuple[TypeInfo, ...] = (
     TypeInfo("bit", family="bit", kind="bit", arrow="bool", postgres="BOOLEAN", rounding="exact"),
     _exact("decimal", postgres="NUMERIC({p},{s})"),
     _exact("numeric"),
-    _exact("money", (19, 4)),
-    _exact("smallmoney", (10, 4)),
+    _exact("money", (19, 4), money=("-922337203685477.5808", "922337203685477.5807")),
+    _exact("smallmoney", (10, 4), money=("-214748.3648", "214748.3647")),
     TypeInfo(
         "float",
         family="number",
@@ -148,10 +172,24 @@ TYPES: tuple[TypeInfo, ...] = (
         rounding="approximate",
     ),
     _clock("date", "date", "DATE", args=""),
-    _clock("time", "time", "TIME(6)"),
-    _clock("datetime", "datetime", "TIMESTAMP(3)", args=""),
+    _clock("time", "time", "TIME(6)", days=None),
+    _clock(
+        "datetime",
+        "datetime",
+        "TIMESTAMP(3)",
+        args="",
+        days=("1753-01-01", "9999-12-31"),
+        step=Fraction(1, 300),
+    ),
     _clock("datetime2", "datetime", "TIMESTAMP(6)"),
-    _clock("smalldatetime", "datetime", None, args=""),
+    _clock(
+        "smalldatetime",
+        "datetime",
+        None,
+        args="",
+        days=("1900-01-01", "2079-06-06"),
+        step=Fraction(60),
+    ),
     _clock("datetimeoffset", "datetime", None),
     _text("char", 8000, False, unicode=False),
     _text("varchar", 8000, True, unicode=False),
@@ -182,6 +220,18 @@ INTEGER_RANGES: dict[str, tuple[int, int]] = {
 }
 DEFAULT_ARGS: dict[str, tuple[int, ...]] = {t.name: t.default_args for t in TYPES if t.default_args}
 ALIASES: dict[str, str] = {t.name: t.alias_of for t in TYPES if t.alias_of is not None}
+MONEY_RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    t.name: t.money_range for t in TYPES if t.money_range is not None
+}
+# Types whose days do not span 0001-01-01..9999-12-31: the ones a value can fall outside of.
+DAY_RANGES: dict[str, tuple[str, str]] = {
+    t.name: t.day_range for t in TYPES if t.day_range not in (None, FULL_DAYS)
+}
+SIZED: frozenset[str] = frozenset(t.name for t in TYPES if t.args == "length")
+UNICODE_SIZED: frozenset[str] = frozenset(t.name for t in TYPES if t.args == "length" and t.unicode)
+INTEGERS: tuple[str, ...] = tuple(
+    sorted(INTEGER_RANGES, key=lambda name: INTEGER_RANGES[name][1] - INTEGER_RANGES[name][0])
+)  # narrowest first
 
 _PATTERN = re.compile(r"^\s*\[?([A-Za-z_0-9 ]+?)\]?\s*(?:\(\s*([^)]*)\s*\))?\s*$")
 
@@ -240,10 +290,50 @@ def parse_sql_type(text: str, where: str = "type") -> SqlType:
     return SqlType(name)
 
 
+# ---- time of day ------------------------------------------------------------------------------
+
+
+def clock_step(sql_type: SqlType) -> Fraction | None:
+    """Seconds between two times of day the column keeps; None for a type without a clock."""
+    info = sql_type.info
+    if info.clock_step is not None:
+        return info.clock_step
+    if info.args == "scale":
+        digits = sql_type.scale if sql_type.scale is not None else info.max_scale or 0
+        return Fraction(1, 10**digits)
+    return None
+
+
+def stored_seconds(seconds: Fraction, sql_type: SqlType) -> Fraction:
+    """The time of day (seconds since midnight) SQL Server stores for `seconds`: rounded half up
+    to the type's step (so `datetime` keeps .000/.003/.007, `smalldatetime` whole minutes)."""
+    step = clock_step(sql_type)
+    if step is None:
+        return seconds
+    return math.floor(seconds / step + Fraction(1, 2)) * step
+
+
+def precision_text(info: TypeInfo) -> str:
+    """What the type keeps of a time of day, in words (docs)."""
+    if info.clock_step == Fraction(1, 300):
+        return "1/300 s (.000/.003/.007)"
+    if info.clock_step is not None:
+        return f"{info.clock_step} s"
+    return "10^-n s of (n)" if info.args == "scale" else ""
+
+
+def range_text(info: TypeInfo) -> str:
+    """The values the type holds, where it has bounds (docs)."""
+    for bounds in (info.integer_range, info.money_range, info.day_range):
+        if bounds is not None:
+            return f"{bounds[0]}..{bounds[1]}"
+    return ""
+
+
 # ---- limits -----------------------------------------------------------------------------------
 
 # A type past a limit that a user would read as "as large as possible": the type SQL Server has.
-_WIDER: dict[str, str] = {"char": "varchar", "nchar": "nvarchar", "binary": "varbinary"}
+WIDER: dict[str, str] = {"char": "varchar", "nchar": "nvarchar", "binary": "varbinary"}
 
 
 @dataclass(frozen=True)
@@ -276,10 +366,10 @@ def fit(sql_type: SqlType) -> Fit:
         if sql_type.length < 1:
             return Fit(sql_type, f"{declared}: {rule}", impossible=True)
         if sql_type.length > (info.max_length or 0):
-            wider = SqlType(_WIDER.get(info.name, info.name), length=MAX)
+            wider = SqlType(WIDER.get(info.name, info.name), length=MAX)
             return Fit(wider, f"{declared} is past the limit ({rule}); emitted as {wider.render()}")
     if info.args == "length" and sql_type.length == MAX and not info.allows_max:
-        wider = SqlType(_WIDER[info.name], length=MAX)
+        wider = SqlType(WIDER[info.name], length=MAX)
         return Fit(wider, f"{declared} is not valid ({rule}); emitted as {wider.render()}")
     if info.args == "precision_scale" and sql_type.precision is not None:
         precision, scale = sql_type.precision, sql_type.scale or 0

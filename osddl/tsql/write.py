@@ -93,6 +93,13 @@ def quote(name: str) -> str:
     return "[" + name.replace("]", "]]") + "]"
 
 
+def include(relative: str) -> str:
+    """The operand of a sqlcmd `:r` line for a file relative to the script (POSIX path in):
+    `.\\Folder\\file.sql`, in double quotes when the name has a space (sqlcmd splits there)."""
+    target = ".\\" + relative.replace("/", "\\")
+    return f'"{target}"' if any(c.isspace() for c in target) else target
+
+
 def qualified(schema: str, name: str) -> str:
     return f"{quote(schema)}.{quote(name)}"
 

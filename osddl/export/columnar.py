@@ -1,0 +1,402 @@
+"""Whole-column fast paths (pyarrow.compute) for snapshots and DynamicData, byte-identical to the
+per-value reference paths.
+
+Two kernels per SQL Server type, chosen by the type table (`osddl.tsql.types`):
+- `to_snapshot`: a fetched Arrow column (whatever the driver produced) → the snapshot's Arrow
+  type, equal to what the per-value converter of `osddl.export.snapshot.arrow_field` makes;
+- `render`: a snapshot column → its T-SQL literal texts, equal to `osddl.tsql.literal`.
+
+Each kernel computes, per value, whether the fast path provably gives the reference's answer (a
+regular expression on the text, a range, a round trip); every other value goes through the reference
+function itself (`_patch`), so the fast path can only ever be faster, never different. A column of
+a type no kernel covers goes through the reference whole. The property tests in
+tests/test_columnar.py hold both paths equal on generated values of every type.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from osddl.tsql.types import INTEGER_RANGES, KINDS, SqlType
+from osddl.tsql.write import literal
+
+Convert = Callable[[Any], Any]
+
+# ---- shared helpers ---------------------------------------------------------------------------
+
+
+def _patch(
+    fast: pa.Array, ok: pa.Array, source: pa.Array, slow: Convert, out_type: pa.DataType
+) -> pa.Array:
+    """`fast` where `ok`, the reference `slow(value)` elsewhere (NULLs stay NULL)."""
+    ok = pc.fill_null(ok, False)
+    redo = pc.and_(pc.invert(ok), pc.is_valid(source))
+    count = pc.sum(redo).as_py() or 0
+    if count == 0:
+        return fast
+    values = pc.filter(source, redo).to_pylist()
+    return pc.replace_with_mask(fast, redo, pa.array([slow(v) for v in values], type=out_type))
+
+
+def _slow(source: pa.Array, slow: Convert, out_type: pa.DataType) -> pa.Array:
+    return pa.array([None if v is None else slow(v) for v in source.to_pylist()], type=out_type)
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.string())
+
+
+def _join(*parts: pa.Array | pa.Scalar) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, _text(""))
+
+
+T = TypeVar("T")
+
+
+def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """`items` produced on a background thread, at most `depth` ahead, in their order. Drivers,
+    Parquet and Arrow compute release the GIL, so reading overlaps converting and writing; an
+    exception of the producer is raised here, and leaving early stops the producer."""
+    ready: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((False, None))
+        except BaseException as error:  # handed to the consumer
+            put((False, error))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:  # a generator left early ends on the thread that ran it
+                close()
+
+    thread = threading.Thread(target=produce, name="osddl-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = ready.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def exact_batches(
+    batches: Iterable[pa.RecordBatch], rows: int, schema: pa.Schema
+) -> Iterator[pa.RecordBatch]:
+    """The same rows in batches of exactly `rows` rows (the last one shorter)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            whole = pa.Table.from_batches(pending, schema=schema).combine_chunks()
+            yield whole.slice(0, rows).to_batches()[0]
+            rest = whole.slice(rows)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending, schema=schema).combine_chunks().to_batches()[0]
+
+
+# ---- snapshot: fetched column → snapshot type -------------------------------------------------
+
+# Decimal text Arrow casts exactly into decimal128(38, 17) (21 integer digits at most).
+_DECIMAL_TEXT = r"^-?\d{1,21}(\.\d{1,17})?$"
+_GUID_TEXT = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+# Driver date/time text the reference (`snapshot._text_time`) reshapes without surprises.
+_MOMENT_TEXT = r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d*))?$"
+_DAY_TEXT = r"^\d{4}-\d{2}-\d{2}$"
+_CLOCK_TEXT = r"^(\d{2}:\d{2}:\d{2})(?:\.(\d*))?$"
+
+
+def _decimal_from_text(text: pa.Array, target: pa.Decimal128Type) -> tuple[pa.Array, pa.Array]:
+    """Plain decimal text → decimal128(p, s), rounded half away from zero like the reference."""
+    ok = pc.match_substring_regex(text, _DECIMAL_TEXT)
+    wide = pc.cast(pc.if_else(ok, text, _text("0")), pa.decimal128(38, 17))
+    if target.scale < 17:
+        wide = pc.round(wide, ndigits=target.scale, round_mode="half_towards_infinity")
+    return pc.cast(wide, target), ok
+
+
+def _snapshot_decimal(
+    array: pa.Array, target: pa.Decimal128Type
+) -> tuple[pa.Array, pa.Array] | None:
+    if pa.types.is_int64(array.type):
+        return pc.cast(pc.cast(array, pa.decimal128(38, 0)), target), pc.is_valid(array)
+    if pa.types.is_floating(array.type):  # shortest round-trip digits, as Python's repr
+        return _decimal_from_text(pc.cast(array, pa.string()), target)
+    if pa.types.is_string(array.type):
+        return _decimal_from_text(array, target)
+    return None
+
+
+def _slice(array: pa.Array, start: int, stop: int) -> pa.Array:
+    return pc.utf8_slice_codeunits(array, start, stop)
+
+
+def _moment_text(array: pa.Array, family: str) -> tuple[pa.Array, pa.Array]:
+    """(reshaped text, ok) for `YYYY-MM-DD[ T]hh:mm:ss[.f...]`, `YYYY-MM-DD` and `hh:mm:ss[.f]`
+    (ASCII by the patterns, so character positions are fixed): day, `T`, clock, 7 digits."""
+    if family == "time":
+        clock = _join(_slice(array, 0, 8), _text("."), _slice(array, 9, 16), _text("0000000"))
+        return _slice(clock, 0, 16), pc.match_substring_regex(array, _CLOCK_TEXT)
+    ok = pc.match_substring_regex(array, _MOMENT_TEXT)
+    some_days = not pc.all(pc.or_(ok, pc.is_null(array))).as_py()
+    day = pc.match_substring_regex(array, _DAY_TEXT) if some_days else None
+    if day is not None:
+        ok = pc.or_(ok, day)
+    if family == "date":
+        return _slice(array, 0, 10), ok
+    moment = _join(
+        _slice(array, 0, 10),
+        _text("T"),
+        _slice(array, 11, 19),
+        _text("."),
+        _slice(array, 20, 27),
+        _text("0000000"),
+    )
+    moment = _slice(moment, 0, 27)
+    if day is not None:
+        moment = pc.if_else(day, _join(array, _text("T00:00:00.0000000")), moment)
+    return moment, ok
+
+
+def to_snapshot(
+    array: pa.Array, sql_type: SqlType, target: pa.DataType, convert: Convert
+) -> pa.Array:
+    """The fetched column in the snapshot's Arrow type; `convert` is the reference converter."""
+    if array.type == pa.null():
+        return pa.nulls(len(array), target)
+    fast = _snapshot_fast(array, sql_type, target)
+    if fast is None:
+        return _slow(array, convert, target)
+    result, ok, source = fast
+    return _patch(result, ok, source, convert, target)
+
+
+def _snapshot_fast(
+    array: pa.Array, sql_type: SqlType, target: pa.DataType
+) -> tuple[pa.Array, pa.Array, pa.Array] | None:
+    """(fast result, where it holds, the values the reference redoes) or None: no fast path."""
+    info = sql_type.info
+    valid = pc.is_valid(array)
+    if isinstance(target, pa.Decimal128Type):
+        try:
+            result = _snapshot_decimal(array, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None  # out of range for the type: the reference rounds or names the value
+        return None if result is None else (result[0], result[1], array)
+    same = array.type == target
+    if info.family in ("date", "time", "datetime") and pa.types.is_string(array.type):
+        text, ok = _moment_text(array, info.family)
+        return text, ok, array
+    if info.family == "guid" and pa.types.is_string(array.type):
+        ok = pc.match_substring_regex(array, _GUID_TEXT)
+        return pc.utf8_upper(array), ok, array
+    if info.family in ("guid", "date", "time", "datetime"):
+        return None
+    if same:
+        return array, valid, array
+    if target == pa.int64() and pa.types.is_integer(array.type):
+        return pc.cast(array, pa.int64()), valid, array
+    if target == pa.bool_() and pa.types.is_int64(array.type):
+        return pc.not_equal(array, 0), valid, array
+    if target == pa.float64() and pa.types.is_integer(array.type):
+        return pc.cast(array, pa.float64(), safe=False), valid, array
+    if target == pa.string() and pa.types.is_int64(array.type):
+        return pc.cast(array, pa.string()), valid, array
+    return None
+
+
+# ---- render: snapshot column → literal texts --------------------------------------------------
+
+# What `osddl.tsql.write` cuts out of a string literal (control and line-breaking characters, `$(`).
+_CUT_TEXT = r"[\x00-\x1f\x{85}\x{2028}\x{2029}]|\$\("
+_UPPER_GUID = r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$"
+_CLOCK = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{7}"
+_DAY = r"(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-\d{2}-\d{2}"  # year 0001..9999
+# Literal digits after the seconds per literal kind (`write._SHAPES`); None: no day part.
+_TEMPORAL: dict[str, tuple[str, int | None]] = {
+    "date": (f"^{_DAY}$", None),
+    "time": (f"^{_CLOCK}$", 16),
+    "datetime": (f"^{_DAY}T{_CLOCK}$", 23),
+    "datetime2": (f"^{_DAY}T{_CLOCK}$", 27),
+}
+
+
+def _real_day(text: pa.Array) -> pa.Array:
+    """The first ten characters (`YYYY-MM-DD`, checked before) are a calendar date: Arrow's parse
+    accepts days 1..31 in any month and rolls over, so its day must be the text's day."""
+    day = pc.utf8_slice_codeunits(text, 0, 10)
+    parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
+    written = pc.cast(
+        pc.if_else(pc.is_valid(parsed), pc.utf8_slice_codeunits(day, 8, 10), "0"), pa.int64()
+    )
+    return pc.fill_null(pc.equal(pc.day(parsed), written), False)
+
+
+def _render_integer(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    if not pa.types.is_integer(array.type):
+        return None
+    low, high = INTEGER_RANGES[sql_type.name]
+    ok = pc.and_(pc.greater_equal(array, low), pc.less_equal(array, high))
+    return pc.cast(array, pa.string()), ok
+
+
+def _render_bit(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    if not pa.types.is_boolean(array.type):
+        return None
+    return pc.if_else(array, _text("1"), _text("0")), pc.is_valid(array)
+
+
+def _render_exact(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    """Arrow's decimal text; it turns to scientific notation below 1e-6 (`0E-8`): zero is
+    written here, other such values take the per-value path."""
+    precision, scale = sql_type.precision_scale()
+    if not isinstance(array.type, pa.Decimal128Type) or array.type.scale != scale:
+        return None
+    ok = pc.is_valid(array)
+    if precision < 38:  # |v| < 10^(p-s): p digits at most
+        bound = pa.scalar(Decimal(10) ** (precision - scale), pa.decimal128(38, scale))
+        ok = pc.less(pc.abs(pc.cast(array, pa.decimal128(38, scale))), bound)
+    text = pc.cast(array, pa.string())
+    if scale > 6:
+        zero = f"0.{'0' * scale}"
+        text = pc.if_else(pc.match_substring_regex(text, r"^0E-\d+$"), _text(zero), text)
+        ok = pc.and_(ok, pc.invert(pc.match_substring(text, "E")))
+    return text, ok
+
+
+def _render_approximate(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    """Python's repr where both print fixed notation (1e-4 ≤ |v| < 1e16, no exponent from Arrow):
+    the same shortest digits, `.0` added to whole numbers."""
+    if not pa.types.is_float64(array.type):
+        return None
+    size = pc.abs(array)
+    ok = pc.or_(
+        pc.equal(array, 0.0),
+        pc.and_(pc.greater_equal(size, 1e-4), pc.less(size, 1e16)),
+    )
+    text = pc.cast(array, pa.string())
+    ok = pc.and_(ok, pc.invert(pc.match_substring(text, "e")))
+    whole = pc.invert(pc.match_substring(text, "."))
+    return pc.if_else(whole, _join(text, _text(".0")), text), ok
+
+
+# Marks of the cut-literal assembly (private-use characters: a text holding one takes the
+# per-value path).
+_OPEN, _CLOSE, _PLUS = "\ue000", "\ue001", "\ue002"  # a quoted run starts, ends; " + " between
+_MARKS = f"[{_OPEN}{_CLOSE}{_PLUS}]"
+_CUT_CHARS = [*range(0x20), 0x85, 0x2028, 0x2029]
+
+
+def _cut_literal(array: pa.Array, unicode: bool) -> pa.Array:
+    """`CAST('' AS (n)varchar(max)) + '..' + NCHAR(n) + ..` for texts with characters that must
+    not appear literally, as `write._render_text` builds it: quoted runs without empty ones, a
+    CHAR/NCHAR call per cut character, and `$(` split between two runs."""
+    quote, max_type = ("N'", "nvarchar(max)") if unicode else ("'", "varchar(max)")
+    text = pc.replace_substring(array, "'", "''")
+    for code in _CUT_CHARS:
+        call = f"{'CHAR' if code < 0x80 and not unicode else 'NCHAR'}({code})"
+        text = pc.replace_substring(text, chr(code), f"{_CLOSE}{_PLUS}{call}{_PLUS}{_OPEN}")
+    text = pc.replace_substring(text, "$(", f"${_CLOSE}{_PLUS}{_OPEN}(")
+    text = _join(_text(f"CAST({quote}' AS {max_type}){_PLUS}{_OPEN}"), text, _text(_CLOSE))
+    for mark, replacement in (
+        (_OPEN + _CLOSE, ""),  # empty runs
+        (_PLUS + _PLUS, _PLUS),
+        (_OPEN, quote),
+        (_CLOSE, "'"),
+    ):
+        text = pc.replace_substring(text, mark, replacement)
+    text = pc.replace_substring_regex(text, f"{_PLUS}$", "")
+    return pc.replace_substring(text, _PLUS, " + ")
+
+
+def _render_text(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    if not pa.types.is_string(array.type):
+        return None
+    unicode = sql_type.info.unicode
+    plain = pc.invert(pc.match_substring_regex(array, _CUT_TEXT))
+    quoted = _join(
+        _text("N'" if unicode else "'"), pc.replace_substring(array, "'", "''"), _text("'")
+    )
+    cut = pc.fill_null(pc.invert(plain), False)
+    if not pc.any(cut).as_py():
+        return quoted, pc.is_valid(array)
+    quoted = pc.replace_with_mask(quoted, cut, _cut_literal(pc.filter(array, cut), unicode))
+    return quoted, pc.invert(pc.match_substring_regex(array, _MARKS))
+
+
+def _render_guid(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    if not pa.types.is_string(array.type):
+        return None
+    ok = pc.match_substring_regex(array, _UPPER_GUID)
+    return _join(_text("'"), array, _text("'")), ok
+
+
+def _render_temporal(array: pa.Array, sql_type: SqlType) -> tuple[pa.Array, pa.Array] | None:
+    kind = KINDS[sql_type.name]
+    if not pa.types.is_string(array.type) or kind not in _TEMPORAL:
+        return None
+    pattern, width = _TEMPORAL[kind]
+    ok = pc.match_substring_regex(array, pattern)
+    if kind != "time":
+        ok = pc.and_(ok, _real_day(array))
+    text = array if width is None else pc.utf8_slice_codeunits(array, 0, width)
+    return _join(_text("'"), text, _text("'")), ok
+
+
+_RENDER_KERNELS: dict[str, Callable[[pa.Array, SqlType], tuple[pa.Array, pa.Array] | None]] = {
+    "integer": _render_integer,
+    "bit": _render_bit,
+    "exact": _render_exact,
+    "approximate": _render_approximate,
+    "ansi": _render_text,
+    "unicode": _render_text,
+    "guid": _render_guid,
+    "date": _render_temporal,
+    "time": _render_temporal,
+    "datetime": _render_temporal,
+    "datetime2": _render_temporal,
+}
+
+
+def render(array: pa.Array, sql_type: SqlType) -> pa.Array:
+    """Literal texts of a snapshot column (`NULL` for nulls), equal to `literal` value by value;
+    a value `literal` refuses raises its ValueError here too."""
+    kind = KINDS.get(sql_type.name)
+    kernel = _RENDER_KERNELS.get(kind or "")
+    fast = kernel(array, sql_type) if kernel else None
+
+    def slow(value: Any) -> str:
+        return literal(value, sql_type)
+
+    if fast is None:
+        result = _slow(array, slow, pa.string())
+    else:
+        result = _patch(fast[0], fast[1], array, slow, pa.string())
+    return pc.fill_null(result, _text("NULL"))

@@ -1,0 +1,241 @@
+"""Whole-column fit: the cells of one INSERT's column that the exact per-value check must see.
+
+Most cells are plain literals whose fit is decided by their text: an integer with fewer digits than
+its type's bounds, `N'..'` with at most n characters outside the astral planes (so at most n UTF-16
+units), a decimal with at most p - s integer and s fraction digits, a date/time of its type's exact
+shape whose time of day the type keeps and whose day lies in the type's days. `suspects` checks a
+whole column at once with one pattern (the cells joined by LF, a character no pattern accepts inside
+a cell) and returns only the cells it cannot clear: NULL aside, anything near or past a limit, `+`
+chains, sqlglot's operands. Those go through the exact path (`read_cell` then `misfit`), so the
+proof's findings are the per-value path's (tests/test_fit_fast.py holds the two equal).
+
+A cleared cell is one the exact path reads and finds fitting; every bound below is derived from the
+type table (`osddl.tsql.types`) and the reader's literal shapes (`osddl.tsql.read`), the clock rule
+from `clock_misfit` itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final, cast
+
+from osddl.tsql.read import TEMPORAL_SHAPES
+from osddl.tsql.scan import Cell
+from osddl.tsql.types import DAY_RANGES, KINDS, MAX, SIZED, SqlType, clock_step
+
+NULL: Final = "NULL"
+_ASTRAL: Final = "\U00010000-\U0010ffff"  # two UTF-16 units each: never cleared for (n)
+_FRACTION: Final = re.compile(r"\\\.\\d\{(\d+)\}")  # the fractional digits of a temporal shape
+_RESIDUES: Final = 1000  # the largest set of clock residues enumerated through `clock_misfit`
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    """How to clear the cells of a column of one type: `quick` for the joined column (the common
+    form, fastest pattern), `cell` for a cell (also the rarer forms, e.g. doubled quotes); `days`:
+    the first and last day (ISO) a cell's day (`cell[1:11]`) must lie within."""
+
+    quick: re.Pattern[str]
+    cell: re.Pattern[str]
+    days: tuple[str, str] | None
+
+    def suspects(self, cells: Sequence[Cell]) -> Sequence[int]:
+        """Indexes of the cells the exact path must check (all of them for sqlglot's operands)."""
+        try:
+            joined = "\n".join(cells)  # type: ignore[arg-type]  # TypeError: sqlglot's operands
+        except TypeError:
+            return range(len(cells))
+        texts = cast(Sequence[str], cells)
+        if self.quick.fullmatch(joined) and self._column_in_days(texts):
+            return ()
+        return [
+            index
+            for index, text in enumerate(texts)
+            if not (self.cell.fullmatch(text) and self._in_days(text))
+        ]
+
+    def _column_in_days(self, cells: Sequence[str]) -> bool:
+        if self.days is None:
+            return True
+        present = [c for c in cells if c != NULL] if NULL in cells else cells
+        # Every cell is `'YYYY-MM-DD...`: the least and greatest texts hold the extreme days.
+        return not present or (
+            self.days[0] <= min(present)[1:11] and max(present)[1:11] <= self.days[1]
+        )
+
+    def _in_days(self, cell: str) -> bool:
+        return self.days is None or cell == NULL or self.days[0] <= cell[1:11] <= self.days[1]
+
+
+@functools.cache
+def column_check(sql_type: SqlType) -> ColumnCheck:
+    body = _BODIES.get(KINDS.get(sql_type.name, ""), _nothing)(sql_type)
+    quick, cell = body or ("(?!)", "(?!)")  # no cleared form: every cell but NULL is checked
+    return ColumnCheck(_column(quick), re.compile(f"{NULL}|{cell}"), DAY_RANGES.get(sql_type.name))
+
+
+def _column(cell: str) -> re.Pattern[str]:
+    one = f"(?:{NULL}|{cell})"
+    return re.compile(f"{one}(?:\n{one})*")
+
+
+# ---- the cleared forms of each literal kind: (quick, cell) patterns, None when there is none ---
+
+Body = tuple[str, str] | None
+
+
+def _nothing(sql_type: SqlType) -> Body:
+    return None
+
+
+def _same(pattern: str | None) -> Body:
+    return None if pattern is None else (pattern, pattern)
+
+
+def _bit(sql_type: SqlType) -> Body:
+    return _same("[01]")
+
+
+def _below(bound: int) -> int:
+    """Digits d with 10**d <= bound: every number of at most d integer digits is within it."""
+    return len(str(bound)) - 1 if bound > 0 else 0
+
+
+def _signed(low: int, high: int, fraction: str = "") -> str | None:
+    """Numbers (integer part, then `fraction`) whose integer digits keep them inside low..high."""
+    forms = [rf"\d{{1,{_below(high)}}}" if _below(high) else ""]
+    forms.append(rf"-\d{{1,{_below(-low)}}}" if _below(-low) else "")
+    found = "|".join(f for f in forms if f)
+    return f"(?:{found}){fraction}" if found else None
+
+
+def _integer(sql_type: SqlType) -> Body:
+    low, high = sql_type.info.integer_range or (0, 0)
+    return _same(_signed(low, high))
+
+
+def _exact(sql_type: SqlType) -> Body:
+    money = sql_type.info.money_range
+    if money is not None:  # money keeps any decimals it is given (rounded): only its range counts
+        return _same(_signed(math.ceil(money[0]), math.floor(money[1]), r"(?:\.\d+)?"))
+    precision, scale = sql_type.precision_scale()
+    whole = precision - scale
+    if whole < 0:
+        return None
+    integer = rf"\d{{1,{whole}}}" if whole else "0"
+    fraction = rf"(?:\.\d{{1,{scale}}})?" if scale else ""
+    return _same(f"-?{integer}{fraction}")
+
+
+def _approximate(sql_type: SqlType) -> Body:
+    return _same(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")  # float() reads every number the scan reads
+
+
+def _limit(sql_type: SqlType) -> str:
+    """`{0,n}` for a sized type, else `*` (max and the unsized types: no length to exceed)."""
+    if sql_type.name not in SIZED:
+        return "*"
+    length = 1 if sql_type.length is None else sql_type.length
+    return "*" if length == MAX else f"{{0,{length}}}"
+
+
+def _text(prefix: str, units: bool) -> Callable[[SqlType], Body]:
+    def body(sql_type: SqlType) -> Body:
+        limit = _limit(sql_type)
+        astral = _ASTRAL if units and limit != "*" else ""
+        plain = f"[^'\n{astral}]"
+        return f"{prefix}'{plain}{limit}'", f"{prefix}'(?:{plain}|''){limit}'"
+
+    return body
+
+
+def _binary(sql_type: SqlType) -> Body:
+    return _same(f"0x(?:[0-9A-Fa-f]{{2}}){_limit(sql_type)}")
+
+
+def _guid(sql_type: SqlType) -> Body:
+    return _same("'[0-9A-F]{8}(?:-[0-9A-F]{4}){3}-[0-9A-F]{12}'")
+
+
+# Days `date.fromisoformat` may refuse although the shape allows them (checked exactly instead).
+_ODD_DAYS: Final = r"(?!0000-|\d{4}-02-(?:29|3)|\d{4}-(?:04|06|09|11)-31)"
+
+
+def _date(sql_type: SqlType) -> Body:
+    return _same(f"'{_ODD_DAYS}{TEMPORAL_SHAPES['date'].pattern}'")
+
+
+def _temporal(sql_type: SqlType) -> Body:
+    kind = KINDS[sql_type.name]
+    shape = TEMPORAL_SHAPES[kind].pattern
+    found = _FRACTION.search(shape)
+    seconds = _kept_seconds(sql_type, int(found[1])) if found else None
+    if seconds is None:
+        return None
+    day = "" if kind == "time" else r"\d{4}-\d\d-\d\dT"
+    return _same(rf"'(?={day}\d\d:\d\d:{seconds}){shape}'")
+
+
+def _kept_seconds(sql_type: SqlType, digits: int) -> str | None:
+    """Seconds `ss.f..f` (`digits` fractional digits) of a time of day the type keeps as written;
+    None when no such rule is derived (every cell is then checked exactly)."""
+    step = clock_step(sql_type)
+    if step is None:
+        return None
+    if (step * 10**digits).denominator == 1:  # the stored time is written exactly: kept iff a
+        return _multiples(step, digits)  # multiple of the step
+    return _residues(sql_type, step, digits)
+
+
+def _multiples(step: Fraction, digits: int) -> str | None:
+    if step < 1 and step.numerator == 1 and 10**digits % step.denominator == 0:
+        kept = _below(step.denominator)
+        if 10**kept == step.denominator:
+            return rf"\d\d\.\d{{{kept}}}0{{{digits - kept}}}"
+    if step >= 1 and step.denominator == 1 and 60 % step.numerator == 0:
+        seconds = "|".join(f"{s:02}" for s in range(0, 60, step.numerator))
+        return rf"(?:{seconds})\.0{{{digits}}}"
+    return None
+
+
+def _residues(sql_type: SqlType, step: Fraction, digits: int) -> str | None:
+    """A time of day shifted by a multiple of `period` (a multiple of the step and of the last
+    digit) keeps or loses the same, so the last digits decide: enumerated through `clock_misfit`."""
+    from osddl.proofs.fit import clock_misfit  # the one rule (fit imports this module)
+
+    unit = Fraction(1, 10**digits)
+    period = Fraction(
+        math.lcm(step.numerator, unit.numerator), math.gcd(step.denominator, unit.denominator)
+    )
+    count = period / unit
+    last = _below(int(count))
+    if period > 1 or count > _RESIDUES or last < 1 or 10**last != count:
+        return None
+    kept = [
+        f"{r:0{last}}"
+        for r in range(int(count))
+        if clock_misfit(f"00:00:00.{r:0{digits}}", sql_type) is None
+    ]
+    return rf"\d\d\.\d{{{digits - last}}}(?:{'|'.join(kept)})" if kept else None
+
+
+_BODIES: Final[dict[str, Callable[[SqlType], Body]]] = {
+    "bit": _bit,
+    "integer": _integer,
+    "exact": _exact,
+    "approximate": _approximate,
+    "unicode": _text("N", units=True),
+    "ansi": _text("", units=False),
+    "binary": _binary,
+    "guid": _guid,
+    "date": _date,
+    "time": _temporal,
+    "datetime": _temporal,
+    "datetime2": _temporal,
+    "datetimeoffset": _temporal,
+}

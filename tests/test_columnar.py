@@ -1,0 +1,306 @@
+"""osddl.export.columnar: the whole-column fast paths give the bytes of the per-value reference
+paths, for every SQL Server type of the type table, value by value and for whole tables rendered
+through `render_table` (against a row-by-row oracle written here from `osddl.tsql.literal`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from osddl.export import columnar, dynamic
+from osddl.export.dynamic import Column, TableLoad, render_table
+from osddl.export.snapshot import arrow_field
+from osddl.templating import render
+from osddl.tsql import literal, quote
+from osddl.tsql.types import TYPES, SqlType, TypeInfo, parse_sql_type
+from tests.uat_users_data import attribute
+
+EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "60"))
+PROPERTY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# ---- values a snapshot column (or a driver) can hold ------------------------------------------
+
+HOSTILE = ["'", "''", "$(", "$(var)", "$", "\nGO\n", "GO", "\r\n", "\x00", "\x1f", "\x85"]
+HOSTILE += ["\u2028", "\u2029", "N'", "Zoë Ångström 東京", "😀", "\t", " ", "-- x", "/*", "\ue001"]
+TEXT = st.lists(st.sampled_from(HOSTILE) | st.text(max_size=6), max_size=5).map("".join)
+DAYS = st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)).map(
+    lambda d: d.isoformat()
+)
+ODD_DAYS = st.sampled_from(["2023-02-30", "2023-13-01", "0000-01-01", "2023-04-31", "2024-02-29"])
+CLOCKS = st.builds(
+    "{:02d}:{:02d}:{:02d}.{:07d}".format,
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.integers(0, 9_999_999),
+)
+MOMENTS = st.builds("{}T{}".format, DAYS | ODD_DAYS, CLOCKS)
+GUIDS = st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper()) | TEXT
+FLOATS = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
+    [0.0, -0.0, 1e-4, 9.999e-5, 1e16, 1e15 + 0.5, 123.0, 1.005, 2.675, 5e-324]
+)
+
+
+def _type_text(info: TypeInfo, draw: st.DrawFn) -> SqlType:
+    if info.args == "precision_scale":
+        precision = draw(st.integers(1, 38))
+        return SqlType(info.name, precision=precision, scale=draw(st.integers(0, precision)))
+    if info.args == "scale":
+        return SqlType(info.name, scale=draw(st.integers(0, 7)))
+    if info.args == "length":
+        return SqlType(info.name, length=draw(st.sampled_from([1, 10, -1])))
+    return SqlType(info.name)
+
+
+def _snapshot_values(sql_type: SqlType) -> tuple[pa.DataType, st.SearchStrategy[Any]]:
+    """The Arrow type of the snapshot column and values it may hold (also unfit ones)."""
+    info = sql_type.info
+    if info.kind == "integer":
+        low, high = info.integer_range or (0, 0)
+        return pa.int64(), st.integers(max(low - 2, -(2**63)), min(high + 2, 2**63 - 1))
+    if info.kind == "bit":
+        return pa.bool_(), st.booleans()
+    if info.kind == "exact":
+        precision, scale = sql_type.precision_scale()
+        digits = st.integers(-(10 ** min(precision + 1, 37)) + 1, 10 ** min(precision + 1, 37) - 1)
+        return pa.decimal128(38, scale), digits.map(lambda n: Decimal(n).scaleb(-scale))
+    if info.kind == "approximate":
+        return pa.float64(), FLOATS
+    if info.kind == "binary":
+        return pa.binary(), st.binary(max_size=8)
+    if info.kind == "guid":
+        return pa.string(), GUIDS
+    if info.kind == "date":
+        return pa.string(), DAYS | ODD_DAYS | TEXT
+    if info.kind == "time":
+        return pa.string(), CLOCKS | TEXT
+    if info.family in ("datetime",):
+        return pa.string(), MOMENTS | DAYS | TEXT
+    return pa.string(), TEXT
+
+
+@st.composite
+def columns(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
+    info = draw(st.sampled_from([t for t in TYPES if t.kind is not None]))
+    sql_type = _type_text(info, draw)
+    arrow, values = _snapshot_values(sql_type)
+    drawn = draw(st.lists(st.none() | values, max_size=12))
+    return sql_type, pa.array(drawn, type=arrow)
+
+
+def _reference(values: list[Any], sql_type: SqlType) -> list[str] | None:
+    """`literal` per value; None when it refuses one of them."""
+    try:
+        return [literal(v, sql_type) for v in values]
+    except ValueError:
+        return None
+
+
+@PROPERTY
+@given(column=columns())
+def test_render_equals_literal_for_every_type(column: tuple[SqlType, pa.Array]) -> None:
+    sql_type, array = column
+    expected = _reference(array.to_pylist(), sql_type)
+    if expected is None:
+        with pytest.raises(ValueError):
+            columnar.render(array, sql_type)
+    else:
+        assert columnar.render(array, sql_type).to_pylist() == expected
+
+
+@pytest.mark.parametrize("info", [t for t in TYPES if t.kind is not None], ids=lambda t: t.name)
+def test_every_type_with_a_literal_renders_through_the_kernels(info: TypeInfo) -> None:
+    sql_type = SqlType(info.name)
+    arrow, _ = _snapshot_values(sql_type)
+    assert columnar.render(pa.array([None], arrow), sql_type).to_pylist() == ["NULL"]
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "array"),
+    [
+        ("nvarchar(10)", pa.array(["a'b", "x\ny", "$(v)", "GO"])),
+        ("int", pa.array([1, -5, 2**31 - 1])),
+        ("decimal(18,4)", pa.array([Decimal("0.0100"), Decimal("-12.5000")], pa.decimal128(18, 4))),
+        ("datetime", pa.array(["2020-01-01T10:00:00.1234567"])),
+        ("uniqueidentifier", pa.array(["ABCDEF01-2345-6789-ABCD-EF0123456789"])),
+    ],
+)
+def test_clean_columns_never_reach_the_per_value_path(
+    sql_type: str, array: pa.Array, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path is really taken (and `_patch` really redoes values: see the next test)."""
+    parsed = parse_sql_type(sql_type)
+    expected = [literal(v, parsed) for v in array.to_pylist()]
+    monkeypatch.setattr(columnar, "literal", _refuse)
+    assert columnar.render(array, parsed).to_pylist() == expected
+
+
+def _refuse(*args: object) -> str:
+    raise AssertionError(f"per-value path used for {args!r}")
+
+
+def test_values_outside_the_fast_path_go_through_literal(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = parse_sql_type("nvarchar(10)")
+    monkeypatch.setattr(columnar, "literal", _refuse)
+    with pytest.raises(AssertionError, match="per-value path"):
+        columnar.render(pa.array(["ok", "line\nbreak \ue000"]), parsed)
+
+
+# ---- snapshot conversion: fetched column → snapshot type ---------------------------------------
+
+FETCHED: dict[str, st.SearchStrategy[Any]] = {
+    "int64": st.integers(-(2**63), 2**63 - 1),
+    "float64": FLOATS.filter(lambda f: f == f and abs(f) != float("inf")),
+    "string": TEXT | DAYS | MOMENTS | GUIDS | st.decimals(allow_nan=False).map(str),
+    "binary": st.binary(max_size=8),
+}
+
+
+@st.composite
+def fetched(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
+    info = draw(st.sampled_from([t for t in TYPES if t.kind is not None]))
+    sql_type = _type_text(info, draw)
+    kind = draw(st.sampled_from(sorted(FETCHED)))
+    # The reference converter of binary columns is `bytes`: an integer n would be n zero bytes.
+    assume(not (info.arrow == "binary" and kind == "int64"))
+    values = draw(st.lists(st.none() | FETCHED[kind], max_size=12))
+    return sql_type, pa.array(values, type=getattr(pa, kind)())
+
+
+@PROPERTY
+@given(column=fetched())
+def test_snapshot_conversion_equals_the_converters(column: tuple[SqlType, pa.Array]) -> None:
+    sql_type, array = column
+    target, convert = arrow_field(attribute("Col", sql_type.render()))
+    try:
+        expected = pa.array(
+            [None if v is None else convert(v) for v in array.to_pylist()], type=target
+        )
+    except (ValueError, ArithmeticError, TypeError):
+        with pytest.raises((ValueError, ArithmeticError, TypeError)):
+            columnar.to_snapshot(array, sql_type, target, convert)
+        return
+    assert columnar.to_snapshot(array, sql_type, target, convert).equals(expected)
+
+
+# ---- whole tables through render_table, against a row-by-row oracle ---------------------------
+
+TABLE_TYPES = ["int", "bigint", "bit", "decimal(9,3)", "nvarchar(20)", "varchar(max)", "datetime"]
+TABLE_TYPES += ["datetime2(7)", "date", "time(7)", "uniqueidentifier", "float", "varbinary(8)"]
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[TableLoad, pa.Table, int]:
+    names = draw(st.lists(st.sampled_from(TABLE_TYPES), min_size=1, max_size=5))
+    rows = draw(st.integers(0, 40))
+    keys = list(range(1, rows + 1))
+    data: dict[str, pa.Array] = {"ID": pa.array(keys, pa.int64())}
+    columns = [Column("ID", "Id", parse_sql_type("int"))]
+    for index, name in enumerate(names):
+        sql_type = parse_sql_type(name)
+        arrow, values = _snapshot_values(sql_type)
+        if sql_type.info.kind == "exact":  # a fit value: a refused one is the next test's
+            values = st.decimals(-999_999, 999_999, places=3)
+            arrow = pa.decimal128(9, 3)
+        if sql_type.info.kind == "integer":
+            values = st.integers(-(2**31), 2**31 - 1)
+        cells = draw(st.lists(st.none() | values, min_size=rows, max_size=rows))
+        data[f"C{index}"] = pa.array(cells, arrow)
+        columns.append(Column(f"C{index}", f"Col]{index}", sql_type))
+    parents = draw(st.lists(st.none() | st.integers(0, rows + 2), min_size=rows, max_size=rows))
+    data["PARENT"] = pa.array(parents, pa.int64())
+    columns.append(Column("PARENT", "Parent", parse_sql_type("int")))
+    load = TableLoad("M", "E", "dbo", "OSUSR_E", "E", columns, ["ID"], draw(st.booleans()))
+    load.self_references = draw(st.sampled_from([set(), {"PARENT"}]))
+    load.deferred = set(draw(st.sets(st.sampled_from([c.physical for c in columns[1:-1]]))))
+    return load, pa.table(data), draw(st.integers(1, 7))
+
+
+def _oracle(load: TableLoad, table: pa.Table, batch_rows: int) -> tuple[str, str]:
+    """The DynamicData text and deferred fragment, value by value through `literal`."""
+    rows = table.to_pylist()
+    seen: set[Any] = set()
+    updates: list[str] = []
+    batches = []
+    emitted = {c.physical: c.emitted for c in load.columns}
+    for start in range(0, len(rows), batch_rows):
+        tuples = []
+        for row in rows[start : start + batch_rows]:
+            cells = {c.physical: literal(row[c.physical], c.sql_type) for c in load.columns}
+            if load.self_references:
+                seen.add(row["ID"])
+            key = f"{quote('Id')} = {cells['ID']}"
+            for column in load.columns:
+                raw = row[column.physical]
+                late = column.physical in load.deferred or (
+                    column.physical in load.self_references and raw is not None and raw not in seen
+                )
+                if late and cells[column.physical] != "NULL":
+                    updates.append(
+                        f"UPDATE {load.table} SET {quote(emitted[column.physical])} = "
+                        f"{cells[column.physical]} WHERE {key};"
+                    )
+                    cells[column.physical] = "NULL"
+            tuples.append("    (" + ", ".join(cells[c.physical] for c in load.columns) + ")")
+        batches.append(
+            render(
+                "data/batch.sql.j2",
+                table=load.table,
+                columns=", ".join(quote(c.emitted) for c in load.columns),
+                tuples=",\n".join(tuples),
+            )
+        )
+    header = render("data/header.sql.j2", load=load, rows=len(rows), table=load.table)
+    footer = render("data/footer.sql.j2", load=load, table=load.table)
+    return header + "".join(batches) + footer, "".join(u + "\n" for u in updates)
+
+
+@PROPERTY
+@given(case=tables())
+def test_render_table_equals_the_row_by_row_oracle(
+    case: tuple[TableLoad, pa.Table, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load, table, batch_rows = case
+    monkeypatch.setattr(dynamic, "RUN_BATCHES", 3)  # runs of batches end inside the table
+    snapshot = tmp_path / "t.parquet"
+    pq.write_table(table, snapshot, row_group_size=5)
+    try:
+        expected = _oracle(load, table, batch_rows)
+    except ValueError:
+        with pytest.raises(ValueError):
+            render_table(load, snapshot, tmp_path / "t.sql", tmp_path / "t.frag", batch_rows)
+        return
+    render_table(load, snapshot, tmp_path / "t.sql", tmp_path / "t.frag", batch_rows)
+    assert (tmp_path / "t.sql").read_bytes() == expected[0].encode()
+    assert (tmp_path / "t.frag").read_bytes() == expected[1].encode()
+
+
+def test_the_oracle_sees_a_forward_self_reference(tmp_path: Path) -> None:
+    """The whole-table property can fail: a forward reference becomes NULL plus an UPDATE."""
+    columns = [
+        Column("ID", "Id", parse_sql_type("int")),
+        Column("PARENT", "P", parse_sql_type("int")),
+    ]
+    load = TableLoad("M", "E", "dbo", "T", "T", columns, ["ID"], False, self_references={"PARENT"})
+    table = pa.table({"ID": [1, 2, 3], "PARENT": [3, 1, 3]})
+    pq.write_table(table, tmp_path / "t.parquet")
+    render_table(load, tmp_path / "t.parquet", tmp_path / "t.sql", tmp_path / "t.frag", 2)
+    assert (tmp_path / "t.frag").read_text() == "UPDATE [dbo].[T] SET [P] = 3 WHERE [Id] = 1;\n"
+    assert "    (1, NULL),\n    (2, 1);" in (tmp_path / "t.sql").read_text()
+    assert _oracle(load, table, 2) == (
+        (tmp_path / "t.sql").read_text(),
+        (tmp_path / "t.frag").read_text(),
+    )
