@@ -14,11 +14,11 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
+from osddl.export.fetch import FastPathRefused
 from osddl.load.fingerprint import canonical, canonical_column, fingerprint, value_hashes
 from osddl.load.schema import SqlServerType
 from osddl.load.script import ScriptError, Where, _column
 from osddl.load.target import (
-    StagedReadRefused,
     Staging,
     StagingTable,
     staged_arrow,
@@ -157,5 +157,5 @@ def test_the_arrow_read_refuses_what_it_cannot_read_exactly(
     staging, table = _staged(tmp_path, rows)
     arrow = staged_arrow(staging, table, [(c.casefold(), c) for c in STAGED], size=1)
     assert arrow is not None
-    with pytest.raises(StagedReadRefused):
+    with pytest.raises(FastPathRefused):
         list(arrow)

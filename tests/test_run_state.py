@@ -173,8 +173,13 @@ def test_a_second_concurrent_run_refuses_and_the_first_finishes(
         lines.append(first.stdout.readline())
         assert lines[-1], "the first run printed no task"
 
-    second = start(work)
-    out, err = second.communicate(timeout=120)
+    # Paused, the first run keeps the lock however fast the rest of it would be.
+    os.killpg(first.pid, signal.SIGSTOP)
+    try:
+        second = start(work)
+        out, err = second.communicate(timeout=120)
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
     assert second.returncode == REFUSED, out[-2000:] + err[-2000:]
     message = REFUSAL.fullmatch(err)
     assert message and int(message.group(1)) == first.pid

@@ -144,7 +144,15 @@ def test_editing_the_uat_inventory_reruns_only_what_depends_on_users(
     assert result.returncode == 0, tail(result)
     ran = executed(result)
     assert "uat_users" in ran
-    allowed = ("uat_users", "dynamic_data:", "load_script", "sweep", "verify:", "manifest", "report")
+    allowed = (
+        "uat_users",
+        "dynamic_data:",
+        "load_script",
+        "sweep",
+        "verify:",
+        "manifest",
+        "report",
+    )
     assert all(t.startswith(allowed) or t == "full_export" for t in ran), ran
     never = ("extract_model", "profile", "decide", "ssdt", "snapshot", "order", "static_data")
     assert not any(t.startswith(never) for t in ran), ran

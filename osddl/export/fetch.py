@@ -102,7 +102,7 @@ _POSTGRES_EXACT = (
 )
 
 
-def _databases(engine: Engine) -> list[tuple[str, str]]:
+def sqlite_files(engine: Engine) -> list[tuple[str, str]]:
     """(schema, file) of the engine's SQLite connection: the main file and its attachments."""
     with engine.connect() as connection:
         rows = connection.execute(text("PRAGMA database_list")).all()
@@ -125,9 +125,9 @@ def adbc_batches(engine: Engine, query: str, batch_rows: int) -> Iterator[pa.Rec
         if engine.dialect.name == "sqlite":
             import adbc_driver_sqlite.dbapi as sqlite
 
-            databases = _databases(engine)
+            databases = sqlite_files(engine)
             if databases and databases[0][0] == "main":
-                return _read_sqlite(sqlite, databases, query, batch_rows)
+                return read_sqlite(sqlite, databases, query, batch_rows)
         elif engine.dialect.name == "postgresql":
             import adbc_driver_postgresql.dbapi as postgres  # type: ignore[import-untyped]
 
@@ -137,9 +137,11 @@ def adbc_batches(engine: Engine, query: str, batch_rows: int) -> Iterator[pa.Rec
     return None
 
 
-def _read_sqlite(
+def read_sqlite(
     adbc: Any, databases: list[tuple[str, str]], query: str, batch_rows: int
 ) -> Iterator[pa.RecordBatch]:
+    """`query`'s batches through adbc-driver-sqlite, every file opened read-only and the others
+    attached under their schema names; FastPathRefused (while iterating) when ADBC fails."""
     (_, main), *attached = databases
     try:
         with (

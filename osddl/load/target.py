@@ -8,7 +8,6 @@ created again in the database the URL names). Tables are found by the names the 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from osddl.compare.ddl import read_ddl
 from osddl.errors import InputError
+from osddl.export.fetch import read_sqlite, sqlite_files
 from osddl.load.schema import metadata_from_shapes
 from osddl.load.script import TableRef
 from osddl.model.contract import Entity, Module
@@ -214,10 +214,6 @@ _STORAGE: Final = {
 _REFUSE = "abs(-9223372036854775807 - 1)"
 
 
-class StagedReadRefused(Exception):
-    """The Arrow read cannot give sqlite3's values for this table: read it through SQLAlchemy."""
-
-
 def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -243,7 +239,7 @@ def staged_arrow(
 ) -> Iterator[dict[str, pa.Array]] | None:
     """The staged table's columns as Arrow batches keyed by physical name, read by
     adbc-driver-sqlite; None when it cannot (not SQLite, the driver not installed). Raises
-    StagedReadRefused (while iterating) for a value of an unexpected storage class or a column
+    FastPathRefused (while iterating) for a value of an unexpected storage class or a column
     all NULL in the first batch (ADBC types it int64) that later holds another type."""
     if staging.dialect != "sqlite":
         return None
@@ -251,27 +247,5 @@ def staged_arrow(
         import adbc_driver_sqlite.dbapi as adbc
     except ImportError:
         return None
-    with staging.engine.connect() as connection:
-        listed = connection.exec_driver_sql("PRAGMA database_list").all()
-    files = [(str(r[1]), str(r[2])) for r in listed if r[1] != "temp" and r[2]]
-    return _adbc_batches(adbc, files, staged_query(table, columns), size)
-
-
-def _adbc_batches(
-    adbc: Any, files: list[tuple[str, str]], query: str, size: int
-) -> Iterator[dict[str, pa.Array]]:
-    (_, main), *attached = files
-    try:
-        with (
-            contextlib.closing(adbc.connect(f"file:{main}?mode=ro")) as connection,
-            contextlib.closing(connection.cursor()) as cursor,
-        ):
-            for schema, file in attached:
-                uri = f"file:{file}?mode=ro".replace("'", "''")
-                cursor.execute(f"ATTACH DATABASE '{uri}' AS {_quoted(schema)}")
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(size)})
-            cursor.execute(query)
-            for batch in cursor.fetch_record_batch():
-                yield {name: batch.column(name) for name in batch.schema.names}
-    except (OSError, pa.ArrowException, adbc.Error) as error:
-        raise StagedReadRefused(str(error)) from None
+    batches = read_sqlite(adbc, sqlite_files(staging.engine), staged_query(table, columns), size)
+    return ({name: b.column(name) for name in b.schema.names} for b in batches)

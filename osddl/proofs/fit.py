@@ -10,7 +10,8 @@ an integer or money value outside its type's range, a `datetime` / `smalldatetim
 days, a time of day finer than the type keeps (`datetime` rounds to 1/300 s, `smalldatetime` to
 the minute, `datetime2(n)` / `time(n)` / `datetimeoffset(n)` to n digits). Every limit is a fact of
 the type table (`osddl.tsql.types`). `misfit` is the one rule, also applied by the policy to the
-profile's observed extremes.
+profile's observed extremes. Each INSERT is checked column by column: `fit_columns` clears the
+cells whose text alone shows they fit, and only the others are read and checked one by one.
 """
 
 from __future__ import annotations

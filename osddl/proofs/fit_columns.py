@@ -30,7 +30,9 @@ from osddl.tsql.types import DAY_RANGES, KINDS, MAX, SIZED, SqlType, clock_step
 
 NULL: Final = "NULL"
 _ASTRAL: Final = "\U00010000-\U0010ffff"  # two UTF-16 units each: never cleared for (n)
-_FRACTION: Final = re.compile(r"\\\.\\d\{(\d+)\}")  # the fractional digits of a temporal shape
+# The seconds and fractional digits of a temporal shape (`osddl.tsql.read.TEMPORAL_SHAPES`).
+_SECONDS: Final = re.compile(r"\[0-5\]\\d\\\.\\d\{(\d+)\}")
+_SECONDS_TEXT: Final = r"[0-5]\d"
 _RESIDUES: Final = 1000  # the largest set of clock residues enumerated through `clock_misfit`
 
 
@@ -167,23 +169,29 @@ _ODD_DAYS: Final = r"(?!0000-|\d{4}-02-(?:29|3)|\d{4}-(?:04|06|09|11)-31)"
 
 
 def _date(sql_type: SqlType) -> Body:
-    return _same(f"'{_ODD_DAYS}{TEMPORAL_SHAPES['date'].pattern}'")
+    return _same(f"'{_ODD_DAYS}{_shape('date')}'")
+
+
+def _shape(kind: str) -> str:
+    """The reader's exact shape of a date/time literal, its groups made non-capturing (faster:
+    the pattern only answers yes or no)."""
+    return re.sub(r"\((?!\?)", "(?:", TEMPORAL_SHAPES[kind].pattern)
 
 
 def _temporal(sql_type: SqlType) -> Body:
-    kind = KINDS[sql_type.name]
-    shape = TEMPORAL_SHAPES[kind].pattern
-    found = _FRACTION.search(shape)
-    seconds = _kept_seconds(sql_type, int(found[1])) if found else None
-    if seconds is None:
+    """The type's literal shape with its seconds narrowed to those the type keeps."""
+    shape = _shape(KINDS[sql_type.name])
+    found = _SECONDS.search(shape)
+    kept = _kept_seconds(sql_type, int(found[1])) if found else None
+    if found is None or kept is None:
         return None
-    day = "" if kind == "time" else r"\d{4}-\d\d-\d\dT"
-    return _same(rf"'(?={day}\d\d:\d\d:{seconds}){shape}'")
+    return _same(f"'{shape[: found.start()]}{kept}{shape[found.end() :]}'")
 
 
 def _kept_seconds(sql_type: SqlType, digits: int) -> str | None:
-    """Seconds `ss.f..f` (`digits` fractional digits) of a time of day the type keeps as written;
-    None when no such rule is derived (every cell is then checked exactly)."""
+    """Seconds `ss.f..f` (`digits` fractional digits, seconds as the shape has them) of a time of
+    day the type keeps as written; None when no such rule is derived (every cell is then checked
+    exactly)."""
     step = clock_step(sql_type)
     if step is None:
         return None
@@ -193,13 +201,14 @@ def _kept_seconds(sql_type: SqlType, digits: int) -> str | None:
 
 
 def _multiples(step: Fraction, digits: int) -> str | None:
-    if step < 1 and step.numerator == 1 and 10**digits % step.denominator == 0:
-        kept = _below(step.denominator)
-        if 10**kept == step.denominator:
-            return rf"\d\d\.\d{{{kept}}}0{{{digits - kept}}}"
+    """Seconds that are a multiple of a step of 10**-n s, or of whole seconds dividing a minute."""
+    places = _below(step.denominator)
+    if step < 1 and step.numerator == 1 and 10**places == step.denominator:
+        return rf"{_SECONDS_TEXT}\.\d{{{places}}}0{{{digits - places}}}"
     if step >= 1 and step.denominator == 1 and 60 % step.numerator == 0:
-        seconds = "|".join(f"{s:02}" for s in range(0, 60, step.numerator))
-        return rf"(?:{seconds})\.0{{{digits}}}"
+        kept = "|".join(f"{s:02}" for s in range(0, 60, step.numerator))
+        seconds = _SECONDS_TEXT if step == 1 else f"(?:{kept})"
+        return rf"{seconds}\.0{{{digits}}}"
     return None
 
 
@@ -221,7 +230,8 @@ def _residues(sql_type: SqlType, step: Fraction, digits: int) -> str | None:
         for r in range(int(count))
         if clock_misfit(f"00:00:00.{r:0{digits}}", sql_type) is None
     ]
-    return rf"\d\d\.\d{{{digits - last}}}(?:{'|'.join(kept)})" if kept else None
+    shown = f"(?:{'|'.join(kept)})"
+    return rf"{_SECONDS_TEXT}\.\d{{{digits - last}}}{shown}" if kept else None
 
 
 _BODIES: Final[dict[str, Callable[[SqlType], Body]]] = {

@@ -18,6 +18,7 @@ from typing import Any, Final
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from osddl.export.fetch import FastPathRefused
 from osddl.export.snapshot import sql_types
 from osddl.io import read_json_file
 from osddl.layout import path
@@ -61,7 +62,6 @@ from osddl.load.native import load_native
 from osddl.load.run import Finding, LoadResult, load_files, load_staging
 from osddl.load.script import ScriptError
 from osddl.load.target import (
-    StagedReadRefused,
     Staging,
     StagingTable,
     open_staging,
@@ -153,7 +153,7 @@ def _target_print(staging: Staging, table: StagingTable, out: Path) -> TablePrin
     if arrow is not None:
         try:
             return fingerprint(arrow, types)
-        except StagedReadRefused:
+        except FastPathRefused:
             pass
     return fingerprint(staged_batches(staging, table, columns), types)
 
