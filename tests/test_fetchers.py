@@ -271,10 +271,8 @@ def postgres_snapshots(url: str, table: Entity, out: Path) -> tuple[bytes, bytes
     return (out / "True.parquet").read_bytes(), (out / "False.parquet").read_bytes()
 
 
-def test_postgres_arrow_reader_gives_the_reference_bytes(
-    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    table = postgres_table(postgres_url)
+def reference_runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per run of the reference (SQLAlchemy) path from now on."""
     used: list[bool] = []
     original = snapshot._reference_batches
 
@@ -283,6 +281,14 @@ def test_postgres_arrow_reader_gives_the_reference_bytes(
         return original(*args)
 
     monkeypatch.setattr(snapshot, "_reference_batches", spy)
+    return used
+
+
+def test_postgres_arrow_reader_gives_the_reference_bytes(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = postgres_table(postgres_url)
+    used = reference_runs(monkeypatch)
     arrow, reference = postgres_snapshots(postgres_url, table, tmp_path)
     assert arrow == reference
     assert used == [True]  # only the reference run: the Arrow run was not refused
@@ -293,14 +299,7 @@ def test_postgres_column_psycopg_reads_differently_goes_to_the_reference(
 ) -> None:
     table = postgres_table(postgres_url, extra="real")
     table.attributes.append(attribute("CX", "float"))
-    used: list[bool] = []
-    original = snapshot._reference_batches
-
-    def spy(*args: Any) -> Any:
-        used.append(True)
-        return original(*args)
-
-    monkeypatch.setattr(snapshot, "_reference_batches", spy)
+    used = reference_runs(monkeypatch)
     arrow, reference = postgres_snapshots(postgres_url, table, tmp_path)
     assert arrow == reference
     assert used == [True, True]
