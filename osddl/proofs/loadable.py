@@ -18,6 +18,9 @@ and the ledger itself is proven (`ledger` failures): every entry's old value is 
 and the emitted INSERTs (read back, deferred UPDATEs applied) differ from the snapshot in exactly
 the ledger's cells, with its new values, for every column a remediation may change.
 
+The checks run a column at a time (Arrow compute, only the columns the decisions name are read);
+the ledger's changes are written into Python values and read back as columns.
+
 Pure apart from reading the snapshots and scripts: callers pass the model, the decisions, the
 selection and the ledger.
 """
@@ -25,11 +28,12 @@ selection and the ledger.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from osddl.export.remediation import (
@@ -75,18 +79,40 @@ _comparable = comparable
 
 @dataclass
 class _Rows:
-    """One emitted table's snapshot, read on demand, columns by case-insensitive name."""
+    """One emitted table's snapshot, columns by case-insensitive name, each read on demand: as
+    an Arrow column for the checks, as Python values where the ledger edits them."""
 
     file: str
     full: Path
     entity: Entity
-    _columns: dict[str, list[Any]] | None = None
+    _names: dict[str, str] | None = None
+    _arrays: dict[str, pa.ChunkedArray] = field(default_factory=dict)
+    _lists: dict[str, list[Any]] = field(default_factory=dict)
+
+    def array(self, name: str) -> pa.ChunkedArray | None:
+        """The column (with the ledger's edits, if any), None if the snapshot has no such column."""
+        folded = name.casefold()
+        if self._names is None:
+            self._names = {n.casefold(): n for n in pq.read_schema(self.full).names}
+        if folded not in self._names:
+            return None
+        if folded not in self._arrays:
+            table = pq.read_table(self.full, columns=[self._names[folded]])
+            self._arrays[folded] = table.column(0)
+        array = self._arrays[folded]
+        edited = self._lists.get(folded)
+        return array if edited is None else pa.chunked_array([pa.array(edited, array.type)])
 
     def column(self, name: str) -> list[Any] | None:
-        if self._columns is None:
-            table = pq.read_table(self.full)
-            self._columns = {n.casefold(): table.column(n).to_pylist() for n in table.column_names}
-        return self._columns.get(name.casefold())
+        """The column's Python values, the list the ledger's changes are written into."""
+        folded = name.casefold()
+        if folded not in self._lists:
+            array = self.array(name)
+            if array is None:
+                return None
+            values: list[Any] = array.to_pylist()
+            self._lists[folded] = values
+        return self._lists[folded]
 
 
 class _Check:
@@ -99,10 +125,12 @@ class _Check:
         self.failures: list[dict[str, Any]] = []
         self.counts = {"notNull": 0, "unique": 0, "foreignKeys": 0}
 
-    def samples(self, key: TableKey, rows: Iterable[int]) -> list[Any]:
+    def samples(self, key: TableKey, rows: pa.Array) -> list[Any]:
         """Up to SAMPLE_LIMIT primary-key values (else row numbers) of the offending rows."""
-        ids = self.tables[key].column(self.pk.get(key, ""))
-        return [ids[r] if ids is not None else r for r in list(rows)[:SAMPLE_LIMIT]]
+        first = rows.slice(0, SAMPLE_LIMIT)
+        ids = self.tables[key].array(self.pk.get(key, ""))
+        values: list[Any] = (ids.take(first) if ids is not None else first).to_pylist()
+        return values
 
     def fail(self, kind: str, constraint: str, rows: int, key: TableKey, **more: Any) -> None:
         self.failures.append(
@@ -120,12 +148,14 @@ class _Check:
 def _nulls(check: _Check, decisions: DecisionsDocument) -> None:
     for c in decisions.columns:
         key = _key(c.schema, c.table)
-        values = check.tables[key].column(c.column) if key in check.tables else None
-        if not c.make_not_null or values is None:
+        if not c.make_not_null or key not in check.tables:
+            continue
+        values = check.tables[key].array(c.column)
+        if values is None:
             continue
         check.counts["notNull"] += 1
-        rows = [r for r, v in enumerate(values) if v is None]
-        if rows:
+        if values.null_count:
+            rows = _rows_where(pc.is_null(values))
             detail = f"{len(rows)} NULLs under NOT NULL ({c.module}::{c.entity}.{c.attribute})"
             check.fail(
                 "null", c.physical, len(rows), key, detail=detail, samples=check.samples(key, rows)
@@ -179,22 +209,52 @@ def _nulls_at_insert(check: _Check, decisions: DecisionsDocument, model: Model, 
         )
 
 
-def _unique_rows(check: _Check, u: DecidedUnique, filtered: bool) -> list[int] | None:
-    """Rows whose key another row shares; a filtered index skips keys with a NULL."""
+def _rows_where(mask: pa.ChunkedArray) -> pa.Array:
+    """The row numbers (ascending) where `mask` is true."""
+    return pc.indices_nonzero(mask.combine_chunks())
+
+
+def _comparable_array(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`comparable` for a whole column: text without trailing spaces, casefolded (ASCII text by
+    Arrow's lowering, which casefolds ASCII; other text once per distinct value, by `comparable`:
+    Arrow's lowering is not `str.casefold`, e.g. for `ß` or `ς`)."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return values
+    if pc.all(pc.string_is_ascii(values)).as_py() is not False:
+        return pc.utf8_lower(pc.utf8_rtrim(values, characters=" "))
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    distinct = [_comparable(v) for v in encoded.dictionary.to_pylist()]
+    return pa.chunked_array([pa.array(distinct, values.type).take(encoded.indices)])
+
+
+def _alike(child: pa.ChunkedArray, parent: pa.ChunkedArray) -> pa.Array:
+    """The parent keys as a value set of the child's type: integers of any width compare by
+    value, text with text; a parent key of another kind matches no child value."""
+    kinds = (pa.types.is_integer, pa.types.is_string, pa.types.is_large_string)
+    if parent.type == child.type or any(k(parent.type) and k(child.type) for k in kinds):
+        return parent.cast(child.type).combine_chunks()
+    return pa.array([], child.type)
+
+
+def _unique_rows(check: _Check, u: DecidedUnique, filtered: bool) -> pa.Array | None:
+    """Rows whose key another row shares (NULLs equal); a filtered index skips keys with a NULL."""
     rows = check.tables[_key(u.schema, u.table)]
-    columns: list[list[Any]] = []
+    columns: list[pa.ChunkedArray] = []
     for name in u.columns:
-        values = rows.column(name)
+        values = rows.array(name)
         if values is None:
             return None
-        columns.append(values)
-    keys: list[tuple[Any, ...] | None] = [
-        tuple(_comparable(v) for v in row) for row in zip(*columns, strict=True)
-    ]
+        columns.append(_comparable_array(values))
+    names = [f"k{n}" for n in range(len(columns))]
+    numbers = pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), len(columns[0])))
+    keys = pa.table([*columns, pc.subtract(numbers, 1)], [*names, "row"])
     if filtered:
-        keys = [k if k is not None and None not in k else None for k in keys]
-    seen = Counter(k for k in keys if k is not None)
-    return [r for r, k in enumerate(keys) if k is not None and seen[k] > 1]
+        keys = keys.drop_null()
+    groups = keys.group_by(names, use_threads=False).aggregate([("row", "list")])
+    shared = groups.column("row_list")
+    shared = shared.filter(pc.greater(pc.list_value_length(shared), 1))
+    flat = pc.list_flatten(shared).combine_chunks()
+    return flat.take(pc.sort_indices(flat))
 
 
 def _duplicates(check: _Check, decisions: DecisionsDocument, filtered: set[str]) -> None:
@@ -207,7 +267,7 @@ def _duplicates(check: _Check, decisions: DecisionsDocument, filtered: set[str])
             continue
         check.counts["unique"] += 1
         rows = found
-        if rows:
+        if len(rows):
             keys = ", ".join(u.attributes)
             detail = f"{len(rows)} rows share a key of the unique index ({keys})"
             check.fail(
@@ -220,14 +280,18 @@ def _duplicates(check: _Check, decisions: DecisionsDocument, filtered: set[str])
             )
 
 
-def _orphan_rows(check: _Check, r: DecidedReference) -> list[int] | None:
-    child = check.tables[_key(r.schema, r.table)].column(r.column)
+def _orphan_rows(check: _Check, r: DecidedReference) -> pa.Array | None:
+    """Rows whose non-NULL value no parent row holds (keys compared as `comparable` does)."""
+    child = check.tables[_key(r.schema, r.table)].array(r.column)
     parent_rows = check.tables.get(_key(r.referenced_schema, r.referenced_table))
-    parent = parent_rows.column(r.referenced_column or "Id") if parent_rows else None
+    parent = parent_rows.array(r.referenced_column or "Id") if parent_rows else None
     if child is None or parent is None:
         return None
-    known = {_comparable(v) for v in parent}
-    return [n for n, v in enumerate(child) if v is not None and _comparable(v) not in known]
+    child, parent = _comparable_array(child), _comparable_array(parent)
+    if pa.types.is_integer(child.type) and pa.types.is_integer(parent.type):
+        child, parent = child.cast(pa.int64()), parent.cast(pa.int64())
+    known = pc.is_in(child, value_set=_alike(child, parent))
+    return _rows_where(pc.and_(pc.is_valid(child), pc.invert(known)))
 
 
 def _orphans(check: _Check, decisions: DecisionsDocument, selection: Selection) -> None:
@@ -242,7 +306,7 @@ def _orphans(check: _Check, decisions: DecisionsDocument, selection: Selection) 
         if rows is None:
             continue
         check.counts["foreignKeys"] += 1
-        if rows:
+        if len(rows):
             target = f"{r.referenced_schema}.{r.referenced_table}"
             detail = f"{len(rows)} rows reference no row of {target} ({r.module}::{r.entity}."
             check.fail(

@@ -11,6 +11,7 @@ silenced with `quiet_sqlglot`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 import reprlib
@@ -28,7 +29,8 @@ from osddl.tsql.types import KINDS, SqlType
 
 # The batch separator: a line holding only `GO` (any case, surrounding blanks; SSMS-saved scripts
 # sometimes write `GO ;`).
-GO_LINE = re.compile(r"^[ \t]*go[ \t]*;?[ \t]*$", re.IGNORECASE)
+_GO = r"[ \t]*go[ \t]*;?[ \t]*"
+GO_LINE = re.compile(rf"^{_GO}$", re.IGNORECASE)
 
 
 class Batch(NamedTuple):
@@ -56,18 +58,57 @@ def is_go(line: str) -> bool:
 
 
 def split_batches(lines: Iterable[str]) -> Iterator[Batch]:
-    """GO-separated batches of a script's lines (streamed); a last batch without GO is yielded
-    only when it holds more than blanks."""
-    held: list[str] = []
-    number, start = 1, 1
-    for index, line in enumerate(lines, start=1):
-        if is_go(line):
-            yield Batch(number, start, "\n".join(held))
-            held, number, start = [], number + 1, index + 1
-        else:
-            held.append(line.rstrip("\r\n"))
-    if "".join(held).strip():
-        yield Batch(number, start, "\n".join(held))
+    """GO-separated batches of a script's lines (streamed; each line with or without its LF or
+    CRLF, no other line break inside); a last batch without GO is yielded only when it holds more
+    than blanks."""
+    source = iter(lines)
+    pieces = ("".join([line.rstrip("\r\n") + "\n" for line in group]) for group in _groups(source))
+    return split_text(pieces)
+
+
+def _groups(lines: Iterator[str]) -> Iterator[list[str]]:
+    while group := list(itertools.islice(lines, 4096)):
+        yield group
+
+
+_GO_LINES: Final = re.compile(rf"\n{_GO}(?=\n)", re.IGNORECASE)  # the LF before, then a GO line
+
+
+def split_text(pieces: Iterable[str]) -> Iterator[Batch]:
+    """`split_batches` of a script's text (LF line ends) given in pieces cut anywhere, as a file
+    is read in chunks: one regex search per piece finds its GO lines, not one match per line."""
+    held: list[str] = []  # the current batch's complete lines, each ending with LF
+    rest: list[str] = []  # the line the pieces so far ended in the middle of
+    number, first, line = 1, 1, 1  # the batch's number and first line; the next line's number
+    for piece in _ended(pieces):
+        if "\n" not in piece:
+            rest.append(piece)
+            continue
+        text = "".join(["\n", *rest, piece])  # the LF that ended the line before
+        cut = text.rfind("\n") + 1
+        rest = [text[cut:]]
+        start = 1
+        for go in _GO_LINES.finditer(text, 0, cut):
+            held.append(text[start : go.start() + 1])
+            line += text.count("\n", start, go.end() + 1)
+            yield Batch(number, first, "".join(held)[:-1])
+            held, start, number, first = [], go.end() + 1, number + 1, line
+        held.append(text[start:cut])
+        line += text.count("\n", start, cut)
+    whole = "".join(held)
+    if whole.strip():
+        yield Batch(number, first, whole[:-1])
+
+
+def _ended(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces, then an LF when the text does not end with one (its last line is a line)."""
+    last = "\n"
+    for piece in pieces:
+        if piece:
+            yield piece
+            last = piece
+    if not last.endswith("\n"):
+        yield "\n"
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """The fast reader of the T-SQL osddl emits: scripts as typed statements, at export speed.
 
 Every proof that reads the emitted scripts back (order, fit, uat-users, the load harness) reads them
-here. A batch (split by `osddl.tsql.read.split_batches`, the one GO rule) is read with a few
+here. A batch (split by `osddl.tsql.read.split_text`, the one GO rule) is read with a few
 regular expressions that know exactly the subset the exporter writes:
 
 - `INSERT INTO [s].[t] ([c], ...) VALUES (..), (..);` with literal cells: NULL, numbers,
@@ -22,11 +22,12 @@ into `osddl.tsql.read.Operand`s and reads it with the per-type readers sqlglot's
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
 import sqlglot
 from sqlglot import exp
@@ -38,7 +39,7 @@ from osddl.tsql.read import (
     Tokens,
     quiet_sqlglot,
     read_tokens,
-    split_batches,
+    split_text,
     tokens,
 )
 from osddl.tsql.types import SqlType
@@ -86,15 +87,17 @@ class UnreadableBatch(ValueError):
 
 # ---- the subset, as patterns --------------------------------------------------------------------
 
-_WS = r"[ \t\r\n]*"
-_STRING = r"'[^']*(?:''[^']*)*'"  # quotes doubled, linear (no nested repetition)
+# Possessive (`*+`, `?+`) and atomic (`(?>..)`): a cell or a blank run can end in one place only
+# (what may follow it never continues it), so giving none back changes no match, only the speed.
+_WS = r"[ \t\r\n]*+"
+_STRING = r"'[^']*+(?:''[^']*+)*+'"  # quotes doubled, linear (no nested repetition)
 _NAME = r"\[[^\]]*(?:\]\][^\]]*)*\]"
 _TABLE = rf"({_NAME})\.({_NAME})"
 _MAX_TYPE = r"[Nn]?[Vv][Aa][Rr][Cc][Hh][Aa][Rr]\([Mm][Aa][Xx]\)"
-_TEXT_OPERAND = rf"N?{_STRING}|N?CHAR\(\d+\)|CAST\(N?{_STRING} AS {_MAX_TYPE}\)"
+_TEXT_OPERAND = rf"N?{_STRING}|N?CHAR\(\d++\)|CAST\(N?{_STRING} AS {_MAX_TYPE}\)"
 _CELL = (
-    rf"NULL|0x[0-9A-Fa-f]*|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
-    rf"|(?:{_TEXT_OPERAND})(?:[ \t]*\+[ \t]*(?:{_TEXT_OPERAND}))*"
+    rf"(?>NULL|0x[0-9A-Fa-f]*+|-?\d++(?:\.\d++)?+(?:[eE][+-]?\d++)?+"
+    rf"|(?:{_TEXT_OPERAND})(?:[ \t]*+\+[ \t]*+(?:{_TEXT_OPERAND}))*+)"
 )
 _SKIP = re.compile(r"(?:[ \t\r\n]+|--[^\n]*)*")
 _INSERT = re.compile(
@@ -123,31 +126,56 @@ _OPERAND = re.compile(
 _PLUS = re.compile(r"[ \t]*\+[ \t]*")
 
 
+def _cells(width: int) -> str:
+    """One VALUES tuple of `width` cells (one group each) and the blanks after it."""
+    cells = rf"{_WS},{_WS}".join([f"({_CELL})"] * width)
+    return rf"\({_WS}{cells}{_WS}\){_WS}"
+
+
 @functools.cache
 def _row(width: int) -> re.Pattern[str]:
-    """One VALUES tuple of `width` cells and what follows it (`,` and blanks, or `;`)."""
-    cells = rf"{_WS},{_WS}".join([f"({_CELL})"] * width)
-    return re.compile(rf"\({_WS}{cells}{_WS}\){_WS}(?:,{_WS}|;)")
+    """One VALUES tuple and what follows it (`,` and blanks, or `;`)."""
+    return re.compile(rf"{_cells(width)}(?:,{_WS}|;)")
+
+
+@functools.cache
+def _rows(width: int) -> re.Pattern[str]:
+    """For `findall` over a VALUES list up to its `;` (the end of the searched text): each
+    match is a tuple followed by `,` or, at the end, `;`; anything else matches the second
+    alternative, which takes the rest of the text and no groups (a tuple of empty cells)."""
+    return re.compile(rf"{_cells(width)}(?:,{_WS}|;\Z)|(?s:.+)")
 
 
 # ---- reading ------------------------------------------------------------------------------------
 
 
+_CHUNK = 1 << 20  # characters per read of `batches`
+
+
 def script_lines(path: Path) -> Iterator[str]:
     """The lines of an emitted script; bytes that are not UTF-8 are one clear error, not a crash."""
+    with open_script(path) as handle:
+        yield from handle
+
+
+def batches(path: Path) -> Iterator[Batch]:
+    """The GO-separated batches of a script file (`split_batches` of its lines), read in large
+    chunks (memory stays flat)."""
+    with open_script(path) as handle:
+        yield from split_text(iter(functools.partial(handle.read, _CHUNK), ""))
+
+
+@contextlib.contextmanager
+def open_script(path: Path) -> Iterator[TextIO]:
+    """An emitted script opened as text; bytes that are not UTF-8 are one clear error."""
     try:
         with path.open(encoding="utf-8") as handle:
-            yield from handle
+            yield handle
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); the script was damaged "
             "or saved in another encoding: delete it, then rerun doit full_export"
         ) from None
-
-
-def batches(path: Path) -> Iterator[Batch]:
-    """The GO-separated batches of a script file, read line by line (memory stays flat)."""
-    yield from split_batches(script_lines(path))
 
 
 def statements(text: str) -> list[Statement]:
@@ -277,9 +305,16 @@ def _fast_insert(text: str, position: int) -> tuple[Statement, int] | None:
     columns = tuple(_unquote(n) for n in _NAMES.findall(head[3]))
     if not all(columns):
         return None
-    row = _row(len(columns))
-    rows: list[Row] = []
     position = head.end()
+    # Most batches end with their one INSERT: all its rows in one `findall` up to the batch's
+    # last `;`; when that is not the INSERT's end (more statements follow), row by row.
+    end = text.rfind(";") + 1
+    found = _rows(len(columns)).findall(text, position, end)
+    rows: list[Row] = found if len(columns) > 1 else [(cell,) for cell in found]
+    if rows and rows[-1][0]:
+        return Insert(table, columns, rows), end
+    row = _row(len(columns))
+    rows = []
     while True:
         match = row.match(text, position)
         if match is None:
