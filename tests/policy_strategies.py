@@ -29,6 +29,7 @@ from osddl.model.contract import (
 from osddl.policy.decide import PolicyOptions
 from osddl.policy.matrix import MODES
 from osddl.profile.evidence import EVIDENCE_STATUSES, Evidence, Kind, Status
+from tests.model_builders import make_entity
 from tests.profile_models import disk
 
 STATUSES: tuple[Status, ...] = (
@@ -158,20 +159,7 @@ def entities(draw: st.DrawFn, me: _Target, targets: list[_Target]) -> Entity:
         indexes.append(
             _index(f"{kind}_{me.table}_{k}", kind, columns, disabled=draw(st.booleans()))
         )
-    return Entity(
-        name=me.entity,
-        physical_name=me.table,
-        emitted_name=me.entity,
-        schema=me.schema,
-        catalog=None,
-        ss_key=None,
-        is_static=False,
-        is_external=False,
-        is_active=True,
-        description=None,
-        attributes=attributes,
-        indexes=indexes,
-    )
+    return make_entity(me.entity, me.table, attributes, me.schema, indexes=indexes)
 
 
 @st.composite

@@ -16,6 +16,7 @@ from osddl.model.contract import (
     Reference,
     Source,
 )
+from tests.model_builders import make_entity
 
 
 def disk(sql_type: str, nullable: bool) -> OnDisk:
@@ -105,20 +106,7 @@ def _ignore_reference(entity: str, table: str) -> Reference:
 
 
 def _entity(name: str, table: str, attributes: list[Attribute], indexes: list[Index]) -> Entity:
-    return Entity(
-        name=name,
-        physical_name=table,
-        emitted_name=name,
-        schema="dbo",
-        catalog=None,
-        ss_key=None,
-        is_static=False,
-        is_external=False,
-        is_active=True,
-        description=None,
-        attributes=attributes,
-        indexes=indexes,
-    )
+    return make_entity(name, table, attributes, indexes=indexes)
 
 
 def _model(*entities: Entity) -> Model:

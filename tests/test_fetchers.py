@@ -20,6 +20,7 @@ from osddl.export import snapshot
 from osddl.export.snapshot import write_snapshot
 from osddl.model.contract import Entity
 from osddl.source.engine import create_source_engine
+from tests.model_builders import make_entity
 from tests.uat_users_data import attribute
 
 EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "40"))
@@ -58,20 +59,7 @@ COLUMNS: dict[str, tuple[str, str, st.SearchStrategy[Any]]] = {
 
 def entity(names: list[str], schema: str = "dbo") -> Entity:
     others = [attribute(f"C{n}", COLUMNS[n][1]) for n in names]
-    return Entity(
-        name="T",
-        physical_name="OSUSR_T",
-        emitted_name="T",
-        schema=schema,
-        catalog=None,
-        ss_key=None,
-        is_static=False,
-        is_external=False,
-        is_active=True,
-        description=None,
-        attributes=[attribute("Id", "int"), *others],
-        indexes=[],
-    )
+    return make_entity("T", "OSUSR_T", [attribute("Id", "int"), *others], schema, indexes=[])
 
 
 def database(path: Path, names: list[str], rows: list[tuple[Any, ...]]) -> None:

@@ -33,6 +33,7 @@ from osddl.model.users import builtin_users_module
 from osddl.uat_users.ids import IdKind, UserId
 from osddl.uat_users.inventory import COLUMNS, User, inventory_of
 from osddl.uat_users.settings import UatUsersOptions
+from tests.model_builders import make_entity
 
 SQL_TYPES: dict[str, str] = {"int": "int", "guid": "uniqueidentifier", "text": "nvarchar(50)"}
 ARROW_TYPES: dict[str, pa.DataType] = {"int": pa.int64(), "guid": pa.string(), "text": pa.string()}
@@ -180,20 +181,7 @@ def users_reference(constraint: str | None = None) -> Reference:
 def entity(
     name: str, table: str, attributes: list[Attribute], fks: Sequence[ForeignKey] = ()
 ) -> Entity:
-    return Entity(
-        name=name,
-        physical_name=table,
-        emitted_name=name,
-        schema="dbo",
-        catalog=None,
-        ss_key=None,
-        is_static=False,
-        is_external=False,
-        is_active=True,
-        description=None,
-        attributes=attributes,
-        foreign_keys=list(fks),
-    )
+    return make_entity(name, table, attributes, foreign_keys=list(fks))
 
 
 def model(kind: IdKind) -> Model:

@@ -23,7 +23,7 @@ from typing import Final, NamedTuple
 import sqlglot
 from sqlglot import exp
 
-from osddl.tsql.types import KINDS, SqlType
+from osddl.tsql.types import KINDS, SqlType, literal_kind
 
 # ---- batches ----------------------------------------------------------------------------------
 
@@ -153,13 +153,6 @@ class Operand(NamedTuple):
 Tokens = tuple[Operand, ...]  # a literal: the operands of its `+` chain, in order
 
 
-def _kind(sql_type: SqlType) -> str:
-    kind = KINDS.get(sql_type.name)
-    if kind is None:
-        raise ValueError(f"no data literal exists for a {sql_type.name} column")
-    return kind
-
-
 def _describe(sql_type: SqlType) -> str:
     return sql_type.render() if sql_type.name in KINDS else sql_type.name
 
@@ -185,7 +178,7 @@ def read_tokens(literal: Tokens, sql_type: SqlType) -> object:
     either tokeniser; ValueError for anything that is no literal of the type."""
     if len(literal) == 1 and literal[0].form == "null":
         return None
-    return _READERS[_kind(sql_type)](literal, sql_type)
+    return _READERS[literal_kind(sql_type)](literal, sql_type)
 
 
 def tokens(node: exp.Expr) -> Tokens:

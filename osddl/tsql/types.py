@@ -215,6 +215,16 @@ BY_NAME: dict[str, TypeInfo] = {t.name: t for t in TYPES}
 SQLSERVER_TYPES: dict[str, Args] = {t.name: t.args for t in TYPES}
 FAMILIES: dict[str, Family] = {t.name: t.family for t in TYPES}
 KINDS: dict[str, str] = {t.name: t.kind for t in TYPES if t.kind is not None}
+
+
+def literal_kind(sql_type: SqlType) -> str:
+    """How a value of this type is written as a literal; ValueError for a type without one."""
+    kind = KINDS.get(sql_type.name)
+    if kind is None:
+        raise ValueError(f"no data literal exists for a {sql_type.name} column")
+    return kind
+
+
 INTEGER_RANGES: dict[str, tuple[int, int]] = {
     t.name: t.integer_range for t in TYPES if t.integer_range is not None
 }

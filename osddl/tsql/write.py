@@ -21,7 +21,14 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from osddl.errors import InputError
-from osddl.tsql.types import INTEGER_RANGES, KINDS, SQLSERVER_TYPES, SqlType, family
+from osddl.tsql.types import (
+    INTEGER_RANGES,
+    KINDS,
+    SQLSERVER_TYPES,
+    SqlType,
+    family,
+    literal_kind,
+)
 
 # Built-in NULL back-fill values per family (`policy.sentinels` overrides them).
 SENTINELS: dict[str, str] = {
@@ -141,7 +148,7 @@ def literal(value: object, sql_type: SqlType) -> str:
     """
     if value is None:
         return "NULL"
-    kind = _kind(sql_type)
+    kind = literal_kind(sql_type)
     return _RENDERERS[kind](_NORMALISERS[kind](value, sql_type), kind)
 
 
@@ -156,15 +163,8 @@ def normalise(value: object, sql_type: SqlType) -> object:
     """
     if value is None:
         return None
-    kind = _kind(sql_type)
+    kind = literal_kind(sql_type)
     return _NORMALISERS[kind](value, sql_type)
-
-
-def _kind(sql_type: SqlType) -> str:
-    kind = KINDS.get(sql_type.name)
-    if kind is None:
-        raise ValueError(f"no data literal exists for a {sql_type.name} column")
-    return kind
 
 
 def _describe(sql_type: SqlType) -> str:
