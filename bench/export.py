@@ -3,6 +3,7 @@
     python bench/export.py             # 1,000,000 rows x 7 columns; peak RSS at 1M and 5M rows
     python bench/export.py --quick     # 20,000 rows, no 5M run, proves it still runs (CI)
     python bench/export.py --cprofile  # also cProfile one render step, top functions by own time
+    python bench/export.py --postgres [--quick]  # PostgreSQL source against `COPY ... TO STDOUT`
 
 The table `OSUSR_BEN_ORDERS` (int identity key, nvarchar(100) text with quotes and unicode,
 decimal(18,4), datetime, bit, an FK-like int, nvarchar(max) notes with an occasional newline) is
@@ -11,19 +12,33 @@ runs in a fresh process, alternating over three rounds, median reported:
 
 - `baseline`: the `sqlite3` command-line shell (C) running `.dump OSUSR_BEN_ORDERS` into a file;
   when the shell is not installed, Python's `sqlite3` `iterdump()` instead (the output says so);
-- `osddl`: `write_snapshot` (table → Parquet, `data.fetch_rows` = 50,000) then `render_table`
-  (Parquet → INSERT script, `data.batch_rows` = 1,000), timed together and separately; imports
-  and the model are done before the clock. Peak RSS is that process's `ru_maxrss`. Each process
-  is also timed whole from outside (interpreter start and imports included), baseline too.
+- `osddl`: what the snapshot and DynamicData tasks do, one pass per table: `write_snapshot`
+  (table → Parquet, `data.fetch_rows` = 50,000) rendering the INSERT batches (`data.batch_rows`
+  = 1,000) from the same batches (`osddl.export.prerender`), then the DynamicData task's part
+  (`take` checks the key, `render_table` adds header and footer), timed together and
+  separately; imports and the model are done before the clock. Peak RSS is that process's
+  `ru_maxrss`. Each process is also timed whole from outside (interpreter start and imports
+  included), baseline too;
+- `two-pass`: the same without the one pass (`write_snapshot`, then `render_table` reading the
+  Parquet back), as the tasks run when the render input changes after the snapshot.
 
 The goals (export <= 1.5x the baseline, stretch <= 1.0x; peak RSS < 300 MB and flat in row count)
 are reported, not asserted. The run fails only if the export's row count is wrong.
+
+`--postgres` (issue 13: "PostgreSQL source vs `COPY ... TO STDOUT` of the same table (record the
+ratio)", no goal) loads the same rows into the same table with the type table's PostgreSQL types
+(integer, varchar(100), numeric(18,4), timestamp(3), boolean, integer, text) on a throwaway server
+(`tests/postgres_server.py`), then alternates, in fresh processes: `psql -c "COPY (SELECT ... ORDER
+BY ID) TO STDOUT"` into a file (the psql process timed whole), the same COPY through psycopg into a
+file in-process, and the same `write_snapshot` + `render_table`. Client CPU is each process's own,
+server CPU the postmaster's and its reaped backends' (/proc) over each run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -59,7 +74,7 @@ ROUNDS = 3
 GOAL, STRETCH = 1.5, 1.0
 RSS_GOAL_MB = 300
 FETCH_ROWS, BATCH_ROWS = 50_000, 1000
-KINDS = ("baseline", "osddl")
+KINDS = ("baseline", "osddl", "two-pass")
 
 
 def build_table(path: Path, rows: int) -> None:
@@ -205,9 +220,13 @@ def measure_baseline(path: Path, workdir: Path) -> dict[str, Any]:
     }
 
 
-def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str, Any]:
+def measure_osddl(
+    path: Path | str, workdir: Path, cprofile: bool = False, one_pass: bool = True
+) -> dict[str, Any]:
+    """`path`: a SQLite file, or (a str) a database URL."""
     from osddl.export.dynamic import render_table
     from osddl.export.load_order import LoadOrderDocument
+    from osddl.export.prerender import BodyWriter, Entry, take
     from osddl.export.snapshot import write_snapshot
     from osddl.layout import path as layout_path
     from osddl.source.engine import create_source_engine
@@ -217,34 +236,47 @@ def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str
     module = model.modules[0]
     entity = module.entities[0]
     plan = LoadOrderDocument(tables=[], deferred={}, self_references={})
-    load = table_load(module, entity, plan, "sqlite")
-    engine = create_source_engine(f"sqlite:///{path}")
+    engine = create_source_engine(path if isinstance(path, str) else f"sqlite:///{path}")
+    load = table_load(module, entity, plan, engine.dialect.name)
     snapshot = workdir / layout_path("snapshot", module, entity)
     target = workdir / layout_path("dynamic", module, entity)
     fragment = workdir / layout_path("deferred_fragment", module, entity)
+    entry = Entry.of(workdir, entity.schema, entity.physical_name)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu = time.process_time()
     start = time.perf_counter()
-    snapshot_rows = write_snapshot(engine, entity, snapshot, FETCH_ROWS)
+    writer = BodyWriter(load, entry, BATCH_ROWS) if one_pass else None
+    snapshot_rows = write_snapshot(engine, entity, snapshot, FETCH_ROWS, consume=writer)
+    if writer is not None:
+        writer.save(snapshot)
     middle = time.perf_counter()
     rss_snapshot = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     profile_text = ""
+
+    def render() -> int:
+        taken = take(entry, load, BATCH_ROWS, snapshot) if one_pass else None
+        assert taken is not None or not one_pass, "the one-pass entry was not taken"
+        body = (taken.body, taken.fragment) if taken else None
+        return render_table(load, snapshot, target, fragment, BATCH_ROWS, body)
+
     if cprofile:
         import cProfile
         import io
         import pstats
 
         profiler = cProfile.Profile()
-        rows = profiler.runcall(render_table, load, snapshot, target, fragment, BATCH_ROWS)
+        rows = profiler.runcall(render)
         stream = io.StringIO()
         pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(10)
         profile_text = stream.getvalue()
     else:
-        rows = render_table(load, snapshot, target, fragment, BATCH_ROWS)
+        rows = render()
     end = time.perf_counter()
     rss_end = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     engine.dispose()
     return {
         "seconds": end - start,
+        "cpu_seconds": time.process_time() - cpu,
         "snapshot_seconds": middle - start,
         "render_seconds": end - middle,
         "rows": rows,
@@ -258,7 +290,7 @@ def measure_osddl(path: Path, workdir: Path, cprofile: bool = False) -> dict[str
     }
 
 
-def run_one(kind: str, path: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+def run_one(kind: str, path: Path | str, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """One measurement in a fresh process; `process_seconds` is that whole process (interpreter,
     imports and all) as seen from here, for the baseline too."""
     start = time.perf_counter()
@@ -281,19 +313,204 @@ def build(path: Path, rows: int) -> None:
     print(f"built {rows:,} rows x {len(COLUMNS)} columns ({size_mb:.0f} MB) in {built:.1f} s")
 
 
+# -- PostgreSQL source (`--postgres`) ----------------------------------------------------------
+
+PG_DATABASE = "bench_export"
+PG_KINDS = ("pg-psql", "pg-psycopg", "pg-osddl")
+PG_LABELS = {
+    "pg-psql": "psql COPY TO STDOUT",
+    "pg-psycopg": "psycopg COPY TO STDOUT",
+    "pg-osddl": "osddl snapshot + render",
+}
+
+
+def libpq_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def copy_statement() -> str:
+    """`COPY (...) TO STDOUT` of the very SELECT the snapshot's Arrow reader runs."""
+    from osddl.export.fetch import query
+    from osddl.model.sqltype import parse_sql_type
+
+    columns = [(c[1], parse_sql_type(c[3])) for c in COLUMNS]
+    return f"COPY ({query('postgresql', 'public', TABLE, columns, ['ID'])}) TO STDOUT"
+
+
+def load_postgres(url: str, path: Path) -> None:
+    """The SQLite table's rows into the same table on PostgreSQL, with the PostgreSQL types the
+    type table gives the model's SQL Server types (`osddl.source.pgtypes.to_postgres`)."""
+    import psycopg
+
+    from osddl.model.sqltype import parse_sql_type
+    from osddl.source.pgtypes import to_postgres
+
+    declared = ", ".join(
+        f'"{c[1]}" {to_postgres(parse_sql_type(c[3]))}'
+        + (" NOT NULL PRIMARY KEY" if c[4] == "Identifier" else "")
+        for c in COLUMNS
+    )
+    source = sqlite3.connect(path)
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute(f'CREATE TABLE "{TABLE}" ({declared})')
+        names = ", ".join(f'"{c[1]}"' for c in COLUMNS)
+        with conn.cursor().copy(f'COPY "{TABLE}" ({names}) FROM STDIN') as copy:
+            for row in source.execute(f"SELECT {names} FROM {TABLE} ORDER BY ID"):
+                copy.write_row(row)
+        conn.execute(f'VACUUM (FREEZE, ANALYZE) "{TABLE}"')
+    source.close()
+
+
+def psql_binary() -> str:
+    from tests.postgres_server import find_postgres_bindir
+
+    found = find_postgres_bindir()
+    beside = found.bindir / "psql" if found else None
+    binary = str(beside) if beside and beside.is_file() else shutil.which("psql")
+    if binary is None:
+        raise SystemExit("psql not found (Debian package postgresql-client)")
+    return binary
+
+
+def measure_copy(kind: str, url: str, workdir: Path) -> dict[str, Any]:
+    """`COPY ... TO STDOUT` into a file: through the psql process (its CPU from RUSAGE_CHILDREN)
+    or through psycopg in this process."""
+    target = workdir / "copy.tsv"
+    statement = copy_statement()
+    if kind == "pg-psql":
+        command = [psql_binary(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", statement]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        with target.open("wb") as handle:
+            subprocess.run([*command, libpq_url(url)], stdout=handle, check=True)
+        seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    else:
+        import psycopg
+
+        with psycopg.connect(libpq_url(url)) as conn, target.open("wb") as handle:
+            cpu = time.process_time()
+            start = time.perf_counter()
+            with conn.cursor().copy(statement) as copy:
+                for data in copy:
+                    handle.write(data)
+            seconds = time.perf_counter() - start
+            cpu = time.process_time() - cpu
+    with target.open("rb") as handle:  # COPY's text format escapes newlines: one line a row
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": rows, "bytes": target.stat().st_size}
+
+
+def server_cpu(datadir: Path) -> float:
+    """CPU seconds of the postmaster and its reaped children (backends, parallel workers)."""
+    pid = (datadir / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime .. cstime
+
+
+def run_postgres(kind: str, url: str, datadir: Path) -> dict[str, Any]:
+    before = server_cpu(datadir)
+    result = run_one(kind, url)
+    time.sleep(0.2)  # the backend exits after its client: let the postmaster reap it
+    result["server_cpu_seconds"] = server_cpu(datadir) - before
+    return result
+
+
+def postgres_main(quick: bool) -> None:
+    from tests.postgres_server import PostgresServer, create_database, find_postgres_bindir
+
+    if find_postgres_bindir() is None:
+        raise SystemExit("PostgreSQL server binaries not found: apt install postgresql")
+    rows, rounds = (20_000, 1) if quick else (1_000_000, ROUNDS)
+    results: dict[str, list[dict[str, Any]]] = {k: [] for k in PG_KINDS}
+    with tempfile.TemporaryDirectory() as tmp, PostgresServer() as server:
+        path = Path(tmp) / "orders.sqlite"
+        build(path, rows)
+        url = create_database(server.url, PG_DATABASE)
+        start = time.perf_counter()
+        load_postgres(url, path)
+        print(f"loaded into PostgreSQL in {time.perf_counter() - start:.1f} s (not timed)")
+        version = subprocess.run(
+            [psql_binary(), "-X", "-At", "-c", "SHOW server_version", libpq_url(url)],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for round_ in range(rounds):
+            order = PG_KINDS[round_ % len(PG_KINDS) :] + PG_KINDS[: round_ % len(PG_KINDS)]
+            for kind in order:
+                results[kind].append(run_postgres(kind, url, server.datadir))
+    print(
+        f"PostgreSQL {version} source, {rows:,} rows x {len(COLUMNS)} columns, "
+        f"median of {rounds} round(s) (range), each run a fresh process; load average "
+        + " / ".join(f"{n:.2f}" for n in os.getloadavg())
+    )
+    print(
+        f"  {'':<24} {'wall s':>18} {'client CPU s':>12} {'server CPU s':>12} "
+        f"{'process s':>9} {'file MB':>7}"
+    )
+
+    def median(kind: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[kind])
+
+    for kind in PG_KINDS:
+        runs = results[kind]
+        low, high = min(r["seconds"] for r in runs), max(r["seconds"] for r in runs)
+        wall = f"{median(kind, 'seconds'):.2f} ({low:.2f}-{high:.2f})"
+        print(
+            f"  {PG_LABELS[kind]:<24} {wall:>18} {median(kind, 'cpu_seconds'):>12.2f}"
+            f" {median(kind, 'server_cpu_seconds'):>12.2f}"
+            f" {median(kind, 'process_seconds'):>9.2f} {runs[-1]['bytes'] / 2**20:>7.0f}"
+        )
+    print(
+        f"  osddl: snapshot {median('pg-osddl', 'snapshot_seconds'):.2f} s, render "
+        f"{median('pg-osddl', 'render_seconds'):.2f} s, peak RSS "
+        f"{max(r['peak_rss_mb'] for r in results['pg-osddl']):.0f} MB"
+    )
+    osddl = median("pg-osddl", "seconds")
+    for kind in PG_KINDS[:2]:
+        print(
+            f"ratio osddl / {PG_LABELS[kind]}: {osddl / median(kind, 'seconds'):.2f}x wall, "
+            f"{median('pg-osddl', 'process_seconds') / median(kind, 'process_seconds'):.2f}x "
+            "whole processes"
+        )
+    wrong = [
+        kind
+        for kind in PG_KINDS
+        for r in results[kind]
+        if r["rows"] != rows or r.get("snapshot_rows", rows) != rows
+    ]
+    verdict = "NO: " + ", ".join(sorted(set(wrong))) if wrong else "yes"
+    print(f"row counts of every output match the table: {verdict}")
+    if wrong:
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cprofile", action="store_true", help="cProfile one render step")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL source against COPY")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "PATH"))
     args = parser.parse_args()
+    if args.postgres:
+        postgres_main(args.quick)
+        return
     if args.one:
         kind, path = args.one
         with tempfile.TemporaryDirectory() as tmp:
-            if kind == "baseline":
+            if kind == "pg-osddl":  # `path` is the database URL
+                row = measure_osddl(path, Path(tmp))
+            elif kind in PG_KINDS:
+                row = measure_copy(kind, path, Path(tmp))
+            elif kind == "baseline":
                 row = measure_baseline(Path(path), Path(tmp))
             else:
-                row = measure_osddl(Path(path), Path(tmp), cprofile=args.cprofile)
+                one_pass = kind != "two-pass"
+                row = measure_osddl(Path(path), Path(tmp), args.cprofile, one_pass)
         print(json.dumps(row))
         return
     rows = 20_000 if args.quick else 1_000_000
@@ -337,8 +554,11 @@ def main() -> None:
             f"{last['parquet_bytes'] / 2**20:>10.0f} {max(p['peak_rss_mb'] for p in parts):>11.1f}"
         )
 
-    print(line(rows, baseline, runs))
-    failed |= any(r["rows"] != rows or r["snapshot_rows"] != rows for r in runs)
+    print(line(rows, baseline, runs) + "  (one pass: snapshot = the pass, render = the take)")
+    print(line(rows, baseline, results["two-pass"]) + "  (two passes)")
+    failed |= any(
+        r["rows"] != rows or r["snapshot_rows"] != rows for r in runs + results["two-pass"]
+    )
     for size, base, one in big:
         print(line(size, base, [one]) + "  (single run)")
         failed |= one["rows"] != size

@@ -93,6 +93,9 @@ ARTIFACTS: Final[tuple[Artifact, ...]] = (
     _a("order_proof", "proofs/topological-order-proof.json", "order", "proofs",
        "The load order, its cycles and how they were broken.",
        schema="topological-order-proof.schema.json"),
+    _a("prerendered", "work/prerendered/*", "snapshot", "data",
+       "INSERT batches rendered in the snapshot's pass, for its DynamicData task to take "
+       "(osddl.export.prerender); none is left after a run."),
     _a("dynamic", DYNAMIC, "dynamic_data:{schema}.{emitted}", "data",
        "INSERT batches of one table.", static=False, rows="dynamic", insert_mode="per-table"),
     _a("dynamic_part", "work/dynamic/{folder}/{schema}.{emitted}.dynamic.sql",

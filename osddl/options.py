@@ -109,6 +109,21 @@ class RenderTable:
     remediate: bool = False  # policy.apply_remediation_in_export: the ledger's changes applied
 
 
+class Hint:
+    """Options that change none of their task's targets, only a side product whose reader checks
+    it by key: left out of the task's fingerprint on purpose (a changed hint reruns nothing;
+    tests/test_task_fingerprints.py lets exactly these through)."""
+
+
+@dataclass(frozen=True)
+class RenderAhead(Hint):
+    """What a snapshot task needs to render its table's INSERT batches in the same pass (one pass
+    per table, osddl.export.prerender): the DynamicData task takes them only when their key
+    equals the one of its own inputs. `table`: the table's render options, as that task has them."""
+
+    table: RenderTable
+
+
 @dataclass(frozen=True)
 class RemediationOptions:
     """The remediation ledger: whether the INSERTs carry the remediation pack's fixes, with which

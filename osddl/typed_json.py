@@ -14,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import fastjsonschema
-import jsonschema
 
 from osddl.errors import InputError
 from osddl.io import atomic_write_bytes, canonical_json, json_path, read_json_file
 from osddl.model.codec import from_json, json_schema, to_json
+
+if TYPE_CHECKING:
+    import jsonschema
 
 T = TypeVar("T")
 
@@ -116,6 +118,8 @@ def _read_once(kind: TypedJson[Any], path: Path, mtime_ns: int, size: int) -> An
 
 def validate(schema: dict[str, Any], document: Any) -> list[str]:
     """Violations of `schema` as `<JSONPath>: <problem>` lines, in document order."""
+    import jsonschema  # only an invalid document pays for importing it
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
     return [f"{json_path(e.absolute_path)}: {_describe(e)}" for e in errors]

@@ -68,7 +68,13 @@ def selection() -> Selection:
     model = out(path("model"))
     if not model.is_file():
         return Selection((), (), (), ())
-    return select(read_model(model), selection_options(settings()))
+    try:
+        return select(read_model(model), selection_options(settings()))
+    except OsddlError as exc:  # found while doit creates the per-table tasks: no task to blame
+        if faults.debugging():
+            raise
+        sys.stderr.write(f"osddl: {exc}\n")
+        raise SystemExit(faults.exit_code(exc)) from None
 
 
 def options_changed(options: Any) -> Any:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from osddl.compare.ddl import run_compare
-
 from .common import out
 
 
 def _compare(theirs: str) -> bool | None:
+    from osddl.compare.ddl import run_compare  # sqlglot's DDL reader: this task alone needs it
+
     if not theirs:
         sys.stderr.write("dmm_compare: name the other tool's DDL: doit dmm_compare --ddl PATH\n")
         return False

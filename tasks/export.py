@@ -12,6 +12,7 @@ from doit import create_after
 
 from osddl.layout import task_of
 from osddl.options import (
+    RenderAhead,
     RenderTable,
     data_options,
     order_options,
@@ -46,13 +47,24 @@ def task_snapshot() -> Iterator[dict[str, object]]:
     options = snapshot_options(config)
     from_file, refresh = config.text("model.from_file"), config.flag("cache.refresh")
     inputs = [str(p) for p in model_inputs(options.source, from_file).files]
+    render = render_options(config)
+    remediate = config.flag("policy.apply_remediation_in_export")
+    catalogued = user_columns()
     for module, entity in selection().exported:
+        users = catalogued.get(table_id(entity).casefold(), ())
+        ahead = RenderAhead(RenderTable(render, users, remediate))  # one pass, when it can
         yield {
             "name": task_of("snapshot", entity).partition(":")[2],
             "actions": [
                 (
                     operator_action(snapshot_one),
-                    [options, Path(artifact("model")), table_id(entity), out()],
+                    [
+                        options,
+                        Path(artifact("model")),
+                        table_id(entity),
+                        out(),
+                        ahead,
+                    ],
                 )
             ],
             "file_dep": [artifact("model"), *inputs],

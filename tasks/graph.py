@@ -27,6 +27,7 @@ from .report import task_report
 from .ssdt import task_ssdt, task_static_data
 from .state import BACKEND, StateReporter, state_file
 from .uat_users import task_uat_users
+from .workers import workers
 
 DOIT_CONFIG = {
     "check_file_uptodate": filecheck.MD5Checker,  # doit's md5 rule, each file hashed once per run
@@ -35,6 +36,7 @@ DOIT_CONFIG = {
     "reporter": StateReporter,
     "default_tasks": ["full_export"],
     "verbosity": 1,
+    "num_process": workers(),  # tasks/workers.py
 }
 
 # Outside a checkout (an operator's project folder) there is no demo builder to run.

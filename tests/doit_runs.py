@@ -60,6 +60,9 @@ def doit_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**inherited, **PROJECT_ENV, **(env or {})}
 
 
+RUN_TIMEOUT = 900  # seconds: a run that hangs (workers left waiting, say) fails instead
+
+
 def doit(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         doit_command(project, *args),
@@ -67,6 +70,7 @@ def doit(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
         capture_output=True,
         text=True,
         env=doit_environment(env),
+        timeout=RUN_TIMEOUT,
     )
 
 

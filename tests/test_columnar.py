@@ -180,10 +180,8 @@ def fetched(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
     return sql_type, pa.array(values, type=getattr(pa, kind)())
 
 
-@PROPERTY
-@given(column=fetched())
-def test_snapshot_conversion_equals_the_converters(column: tuple[SqlType, pa.Array]) -> None:
-    sql_type, array = column
+def _assert_as_the_converter(sql_type: SqlType, array: pa.Array) -> None:
+    """`to_snapshot` gives the reference converter's column, or fails where it fails."""
     target, convert = arrow_field(attribute("Col", sql_type.render()))
     try:
         expected = pa.array(
@@ -194,6 +192,166 @@ def test_snapshot_conversion_equals_the_converters(column: tuple[SqlType, pa.Arr
             columnar.to_snapshot(array, sql_type, target, convert)
         return
     assert columnar.to_snapshot(array, sql_type, target, convert).equals(expected)
+
+
+@PROPERTY
+@given(column=fetched())
+def test_snapshot_conversion_equals_the_converters(column: tuple[SqlType, pa.Array]) -> None:
+    _assert_as_the_converter(*column)
+
+
+# Arrow temporal and decimal columns (ADBC PostgreSQL: timestamp[us], date32, time64[us]; other
+# drivers other units): ticks of every unit around and at the ends of 0001-01-01 .. 9999-12-31.
+PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+EPOCH = dt.datetime(1970, 1, 1)
+FIRST = int((dt.datetime(1, 1, 1) - EPOCH).total_seconds())
+END = int((dt.datetime(9999, 12, 31) - EPOCH).total_seconds()) + 86_400
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _ticks(low: int, end: int, per: int) -> st.SearchStrategy[int]:
+    """Ticks of a unit with `per` ticks a second between seconds `low` and `end` (and a few
+    beyond), often whole microseconds, at the ends, or just outside, within int64."""
+    first, last = max(low * per, INT64[0]), min(end * per - 1, INT64[1])
+    micro = max(per // 10**6, 1)
+    edges = [first, last, first - 1, last + 1, 0, -1, first + micro, last - micro]
+    inside = st.integers(first // micro, last // micro).map(lambda n: n * micro)
+    return (
+        inside
+        | st.integers(first, last)
+        | st.sampled_from([e for e in edges if INT64[0] <= e <= INT64[1]])
+        | st.integers(*INT64)
+    )
+
+
+TEMPORAL_TYPES = [t for t in TYPES if t.family in ("date", "time", "datetime")]
+
+
+@st.composite
+def temporal_columns(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
+    sql_type = _type_text(draw(st.sampled_from(TEMPORAL_TYPES)), draw)
+    kind = draw(st.sampled_from(["timestamp", "date32", "date64", "time32", "time64"]))
+    unit = draw(st.sampled_from({"time32": ["s", "ms"], "time64": ["us", "ns"]}.get(kind, ["s"])))
+    if kind == "timestamp":
+        unit = draw(st.sampled_from(sorted(PER_SECOND)))
+        arrow, ticks = pa.timestamp(unit), _ticks(FIRST, END, PER_SECOND[unit])
+    elif kind == "date32":
+        arrow, ticks = pa.date32(), _ticks(FIRST // 86_400, END // 86_400, 1)
+        ticks = ticks.filter(lambda n: -(2**31) <= n < 2**31)
+    elif kind == "date64":
+        arrow, ticks = pa.date64(), _ticks(FIRST, END, 1000)
+    else:
+        arrow, ticks = getattr(pa, kind)(unit), _ticks(0, 86_400, PER_SECOND[unit])
+        ticks = ticks.filter(lambda n: kind == "time64" or -(2**31) <= n < 2**31)
+    values = draw(st.lists(st.none() | ticks, max_size=12))
+    storage = pa.int32() if arrow.bit_width == 32 else pa.int64()
+    return sql_type, pa.array(values, storage).view(arrow)
+
+
+@PROPERTY
+@given(column=temporal_columns())
+def test_temporal_columns_convert_as_the_converters(column: tuple[SqlType, pa.Array]) -> None:
+    _assert_as_the_converter(*column)
+
+
+DECIMAL_TYPES = [t for t in TYPES if t.arrow == "decimal"]
+
+
+@st.composite
+def decimal_columns(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
+    """decimal128/256 columns at any scale, with values half-way between two of the target's."""
+    sql_type = _type_text(draw(st.sampled_from(DECIMAL_TYPES)), draw)
+    target = sql_type.precision_scale()[1]
+    wide = draw(st.booleans())
+    precision = draw(st.integers(1, 76 if wide else 38))
+    scale = draw(st.integers(0, precision))
+    top = 10**precision - 1
+    below = scale - target  # digits the target rounds off
+    half = st.integers(-top // 10, top // 10).map(lambda n: n * 10 + (5 if n >= 0 else -5))
+    halves = half.map(lambda n: n * 10 ** (below - 1)) if below > 0 else st.nothing()
+    coefficient = (st.integers(-top, top) | st.sampled_from([top, -top, 0]) | halves).filter(
+        lambda n: abs(n) <= top
+    )
+    values = draw(st.lists(st.none() | coefficient.map(lambda n: Decimal(f"{n}E-{scale}"))))
+    arrow = (pa.decimal256 if wide else pa.decimal128)(precision, scale)
+    return sql_type, pa.array(values, arrow)
+
+
+@PROPERTY
+@given(column=decimal_columns())
+def test_decimal_columns_convert_as_the_converter(column: tuple[SqlType, pa.Array]) -> None:
+    _assert_as_the_converter(*column)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        pa.array(["999999999999999999999.995", "1.005"]),
+        pa.array([Decimal("999999999999999999999999999999999.99999")], pa.decimal128(38, 5)),
+        pa.array([Decimal(f"{'9' * 32}.{'9' * 26}")], pa.decimal256(76, 26)),
+    ],
+)
+def test_a_carry_past_arrows_precision_is_not_lost(array: pa.Array) -> None:
+    """Arrow's rounding gives 0 for a carry past its precision (decimal256: no carry at all)."""
+    _assert_as_the_converter(parse_sql_type("decimal(38,2)"), array)
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "array"),
+    [
+        ("datetime2(7)", pa.array([dt.datetime(1, 1, 1), dt.datetime(999, 12, 31, 1, 2, 3, 4)])),
+        ("datetime", pa.array([dt.datetime(9999, 12, 31, 23, 59, 59, 999_999), None])),
+        ("date", pa.array([dt.datetime(2020, 2, 29, 10, 0, 0, 5)], pa.timestamp("ns"))),
+        ("time(7)", pa.array([dt.datetime(1969, 12, 31, 23, 59, 59, 1)], pa.timestamp("ms"))),
+        ("date", pa.array([dt.date(1, 1, 1), dt.date(999, 1, 2), None])),
+        ("datetime2(3)", pa.array([dt.date(9999, 12, 31)], pa.date64())),
+        ("time(7)", pa.array([dt.time(0, 0), dt.time(23, 59, 59, 999_999)])),
+        ("time(7)", pa.array([dt.time(12, 0, 1)], pa.time32("s"))),
+        ("decimal(10,2)", pa.array([Decimal("1.005"), Decimal("-1.005"), Decimal("-0.004")])),
+        ("money", pa.array([Decimal("0.000050"), Decimal("-123.5")], pa.decimal256(40, 6))),
+    ],
+)
+def test_clean_temporal_and_decimal_columns_never_reach_the_converter(
+    sql_type: str, array: pa.Array
+) -> None:
+    """The fast path is really taken: a refusing converter is never called."""
+    parsed = parse_sql_type(sql_type)
+    target, convert = arrow_field(attribute("Col", sql_type))
+    expected = pa.array([None if v is None else convert(v) for v in array.to_pylist()], target)
+    assert columnar.to_snapshot(array, parsed, target, _refuse).equals(expected)
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "array"),
+    [
+        ("date", pa.array([0, 1], pa.date64())),  # not a whole day
+        ("time(7)", pa.array([0, 86_400], pa.time32("s"))),  # past midnight
+        ("datetime", pa.array([dt.datetime(2020, 1, 1)], pa.timestamp("us", tz="UTC"))),
+        ("datetime", pa.array([dt.time(1, 2)])),  # `_text_time`'s odd pieces
+        ("decimal(3,2)", pa.array([Decimal("0.5"), Decimal("9.995")])),  # rounds past 3 digits
+    ],
+)
+def test_values_outside_the_fast_path_reach_the_converter(sql_type: str, array: pa.Array) -> None:
+    parsed = parse_sql_type(sql_type)
+    target, _ = arrow_field(attribute("Col", sql_type))
+    with pytest.raises(AssertionError, match="per-value path"):
+        columnar.to_snapshot(array, parsed, target, _refuse)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        pa.array([0, 1], pa.timestamp("ns")),  # a nanosecond: no digit is dropped silently
+        pa.array([0, END], pa.timestamp("s")),  # year 10000
+        pa.array([0, -(2**31)], pa.date32()),
+    ],
+)
+def test_values_python_cannot_hold_fail_as_on_the_reference_path(array: pa.Array) -> None:
+    target, convert = arrow_field(attribute("Col", "datetime2(7)"))
+    with pytest.raises((ValueError, OverflowError)):
+        array.to_pylist()
+    with pytest.raises((ValueError, OverflowError)):
+        columnar.to_snapshot(array, parse_sql_type("datetime2(7)"), target, convert)
 
 
 # ---- whole tables through render_table, against a row-by-row oracle ---------------------------

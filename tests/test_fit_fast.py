@@ -1,15 +1,20 @@
-"""The whole-column fit check (`osddl.proofs.fit_columns`) finds what the per-value path finds.
+"""The fast fit checks (`osddl.proofs.fit_columns`, `osddl.proofs.fit_inserts`) find what the
+per-value path finds.
 
-Two properties: a cell the column check clears is one the exact path (`read_cell` then `misfit`)
-reads and finds fitting, for every type of the type table and literal texts at and just past every
-limit; and whole tables rendered by the real renderer (`render_table`), checked against emitted
-types at, below and beside the rendered ones, give the per-value proof document exactly.
+Properties: a cell the column check clears (also in its common form, the whole-INSERT patterns'
+cells) is one the exact path (`read_cell` then `misfit`) reads and finds fitting, for every type of
+the type table and literal texts at and just past every limit; `between` accepts exactly the texts
+between its bounds; whole tables rendered by the real renderer (`render_table`), checked against
+emitted types at, below and beside the rendered ones, give the per-value proof document exactly.
+Targeted scripts hold that a whole INSERT is cleared only when every cell fits and the batch has
+the renderer's layout, and that a failure names the per-value path's file, batch, row and column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,8 @@ from hypothesis import strategies as st
 from osddl.export.dynamic import Column, TableLoad, render_table
 from osddl.proofs import fit
 from osddl.proofs.fit import misfit, verify_fit
-from osddl.proofs.fit_columns import column_check
+from osddl.proofs.fit_columns import between, column_check
+from osddl.proofs.fit_inserts import cleared_rows
 from osddl.tsql.scan import read_cell
 from osddl.tsql.types import INTEGER_RANGES, TYPES, SqlType, parse_sql_type
 
@@ -141,10 +147,13 @@ def columns(draw: st.DrawFn) -> tuple[SqlType, list[str]]:
 @given(column=columns())
 def test_a_cleared_cell_fits_by_the_exact_path(column: tuple[SqlType, list[str]]) -> None:
     sql_type, cells = column
-    suspects = set(column_check(sql_type).suspects(cells))
+    check = column_check(sql_type)
+    suspects = set(check.suspects(cells))
     for index, cell in enumerate(cells):
         if index not in suspects:
             assert fits(cell, sql_type), (cell, sql_type)
+        if re.fullmatch(check.form, cell):  # a whole-INSERT pattern's cell: fits, holds no LF
+            assert index not in suspects and "\n" not in cell, (cell, sql_type)
         # a cell cleared on its own is cleared in any column (and the other way round)
         assert (index in suspects) == bool(column_check(sql_type).suspects([cell]))
 
@@ -381,3 +390,189 @@ def test_clean_columns_never_reach_the_per_value_path(
 
 def _refuse(*args: object) -> object:
     raise AssertionError(f"per-value path used for {args!r}")
+
+
+def test_clean_inserts_never_reach_the_statement_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The renderer's INSERT batches of fitting values are cleared whole: only the other batches
+    (SET, the guard) are read into statements."""
+    columns = [Column("ID", "Id", parse_sql_type("int"))]
+    columns += [
+        Column(f"C{i}", f"C{i}", parse_sql_type(t))
+        for i, t in enumerate(["nvarchar(20)", "smalldatetime", "bit"])
+    ]
+    rows = 1000
+    table = pa.table(
+        {
+            "ID": pa.array(range(1, rows + 1), pa.int64()),
+            "C0": [f"value {i}" if i % 7 else None for i in range(rows)],
+            "C1": [f"2079-06-06T23:{i % 60:02}:00.000" for i in range(rows)],
+            "C2": pa.array([i % 2 == 0 for i in range(rows)]),
+        }
+    )
+    load = TableLoad("M", "E", "dbo", "OSUSR_E", "E", columns, ["ID"], True)
+    emitted = {c.emitted.casefold(): c.sql_type for c in columns}
+    _render((load, table, emitted, 300), tmp_path)
+    read: list[str] = []
+    original = fit.statements
+
+    def spy(text: str, *args: Any) -> Any:
+        read.append(text)
+        return original(text, *args)
+
+    monkeypatch.setattr(fit, "statements", spy)
+    monkeypatch.setattr(fit, "read_cell", _refuse)
+    document = verify_fit(tmp_path, {("dbo", "e"): emitted})
+    assert (document["verdict"], document["values"]) == ("pass", 4 * rows)
+    assert read and not any("INSERT INTO" in text for text in read)
+
+
+# ---- whole INSERTs: cleared only when every cell fits and the layout is the renderer's ----------
+
+
+@st.composite
+def bounds_and_texts(draw: st.DrawFn) -> tuple[str, str, str]:
+    """Two bounds of one shape (digits and separators) and a text of that shape near them (now
+    and then with one digit that is no ASCII digit)."""
+    shape = draw(st.lists(st.sampled_from("ddd-:T"), min_size=1, max_size=9))
+
+    def filled() -> str:
+        return "".join(draw(st.sampled_from("0123456789")) if s == "d" else s for s in shape)
+
+    low, high = sorted([filled(), filled()])
+    text = draw(st.sampled_from([low, high])) if draw(st.booleans()) else filled()
+    digits = [i for i, s in enumerate(shape) if s == "d"]
+    if digits and draw(st.booleans()):
+        at = draw(st.sampled_from(digits))
+        text = text[:at] + draw(st.sampled_from("0123456789\u0663")) + text[at + 1 :]
+    return low, high, text
+
+
+@PROPERTY
+@given(case=bounds_and_texts())
+def test_between_accepts_exactly_the_texts_between_its_bounds(case: tuple[str, str, str]) -> None:
+    low, high, text = case
+    accepted = re.fullmatch(between(low, high), text) is not None
+    assert accepted == (text.isascii() and low <= text <= high), (low, high, text)
+
+
+@pytest.mark.parametrize(("low", "high"), [("2", "1"), ("1-1", "11-"), ("12", "123")])
+def test_between_refuses_bounds_of_two_shapes(low: str, high: str) -> None:
+    with pytest.raises(ValueError, match="not two bounds of one shape"):
+        between(low, high)
+
+
+SCRIPT_TYPES = {
+    "id": parse_sql_type("int"),
+    "small": parse_sql_type("tinyint"),
+    "name": parse_sql_type("nvarchar(3)"),
+    "day": parse_sql_type("smalldatetime"),
+}
+
+
+def _row(number: int) -> list[str]:
+    return [str(number), str(number % 100), "N'ab'" if number % 3 else "NULL", _DAY]
+
+
+_DAY = "'2079-06-06T23:59:00.000'"  # smalldatetime's last minute
+
+
+def _insert(rows: list[list[str]], cells: str = ", ", lines: str = ",\n    ") -> str:
+    head = "INSERT INTO [dbo].[E] ([Id], [Small], [Name], [Day])\nVALUES\n    "
+    return head + lines.join(f"({cells.join(r)})" for r in rows) + ";"
+
+
+def _write(folder: Path, inserts: list[str]) -> None:
+    text = "SET NOCOUNT ON;\nGO\n" + "".join(f"{i}\nGO\n" for i in inserts)
+    (folder / "dbo.E.dynamic.sql").write_text(text, encoding="utf-8")
+    (folder / "load.sql").write_text(":r .\\dbo.E.dynamic.sql\n", encoding="utf-8")
+
+
+# name → (column, the misfit cell, the layout of its batch: cell and row separators)
+MISFITS: dict[str, tuple[int, str, tuple[str, str]]] = {
+    "one past a limit": (1, "256", (", ", ",\n    ")),
+    "a day after smalldatetime's": (3, "'2079-06-07T00:00:00.000'", (", ", ",\n    ")),
+    "a day before smalldatetime's": (3, "'1899-12-31T23:59:00.000'", (", ", ",\n    ")),
+    "a doubled quote past the length": (2, "N'a''''b'", (", ", ",\n    ")),
+    "an astral character at the length": (2, "N'ab\U0001f600'", (", ", ",\n    ")),
+    "odd spacing": (1, "300", (" ,\t", " ,\n\n  ")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISFITS))
+def test_a_misfit_in_a_big_insert_is_the_per_value_failure(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batch 3 (the second INSERT, 500 rows) holds one misfit at its row 250: the batch is not
+    cleared, its twin without the misfit is, and the failure names file, batch 3, row 750."""
+    column, cell, (cells, lines) = MISFITS[name]
+    first = _insert([_row(n) for n in range(1, 501)])
+    rows = [_row(n) for n in range(501, 1001)]
+    good = _insert(rows)
+    rows[249] = [*rows[249][:column], cell, *rows[249][column + 1 :]]
+    bad = _insert(rows, cells, lines)
+    types = {("dbo", "e"): SCRIPT_TYPES}
+    assert cleared_rows(good, types) == (500, 2000)
+    assert cleared_rows(bad, types) is None
+    _write(tmp_path, [first, bad])
+    monkeypatch.setattr(fit, "SAMPLE_LIMIT", 10**6)
+    document = verify_fit(tmp_path, types)
+    assert document == verify_fit(tmp_path, types, per_value=True)
+    found = [(f["file"], f["batch"], f["row"], f["column"]) for f in document["failures"]]
+    assert found == [("dbo.E.dynamic.sql", 3, 750, ["Id", "Small", "Name", "Day"][column])]
+    assert document["values"] == 4000
+
+
+# Layouts the reader reads but the whole-INSERT pattern does not take (cell and row separators).
+LAYOUTS = [
+    (",", ",\n"),
+    (", ", ", "),
+    (", ", ",\n\n"),
+    ("  ,  ", ",\n"),
+    (",\n", ",\n"),
+    (", ", ","),
+]
+
+
+@pytest.mark.parametrize(("cells", "lines"), LAYOUTS)
+def test_other_layouts_count_the_same_rows(cells: str, lines: str, tmp_path: Path) -> None:
+    """A fitting INSERT in another layout goes through the statement reader: the next batch's
+    misfit still names the row counted over the file."""
+    odd = _insert([_row(n) for n in range(1, 8)], cells, lines)
+    types = {("dbo", "e"): SCRIPT_TYPES}
+    assert cleared_rows(odd, types) is None
+    rows = [_row(n) for n in range(8, 12)]
+    rows[1][1] = "-1"
+    _write(tmp_path, [odd, _insert(rows)])
+    document = verify_fit(tmp_path, types)
+    assert document == verify_fit(tmp_path, types, per_value=True)
+    assert [(f["batch"], f["row"]) for f in document["failures"]] == [(3, 9)]
+    assert document["values"] == 44
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- a comment\n" + _insert([_row(1)]),
+        _insert([_row(1)]) + "\n-- a comment",
+        _insert([_row(1)]) + "\nSET NOCOUNT ON;",
+        _insert([_row(1)])[:-1],
+        _insert([_row(1)]).replace("[E]", "[Other]"),
+        _insert([_row(1)]).replace("[Day]", "[Night]"),
+        _insert([_row(1)]).replace("[dbo]", "[]"),
+        _insert([_row(1)]).replace("[E]", "[#E]"),
+        _insert([_row(1)]).replace("[Id], ", "[Id],").replace("VALUES", "values"),
+        _insert([[*_row(1)[:3], "'2079-06-06T23:59:00.000' + ''"]]),
+        _insert([[*_row(1)[:2], "N'a''b'", _DAY]]),  # fits, in a form the pattern leaves
+    ],
+)
+def test_only_a_lone_insert_of_known_columns_is_cleared(text: str) -> None:
+    assert cleared_rows(text, {("dbo", "e"): SCRIPT_TYPES}) is None
+    assert cleared_rows(_insert([_row(1)]), {("dbo", "e"): SCRIPT_TYPES}) == (1, 4)
+
+
+def test_bracketed_names_are_read_as_the_reader_reads_them() -> None:
+    text = _insert([_row(1), _row(2)]).replace("[E]", "[a]]b]").replace("[Id]", "[i]]d]")
+    types = {("dbo", "a]b"): {**SCRIPT_TYPES, "i]d": SCRIPT_TYPES["id"]}}
+    assert cleared_rows(f"\n{text}\n\n", types) == (2, 8)

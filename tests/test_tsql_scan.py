@@ -33,6 +33,8 @@ from osddl.tsql.scan import (
     UnreadableBatch,
     Update,
     cell_tokens,
+    counted_rows,
+    insert_head,
     read_cell,
     sqlglot_statements,
     statements,
@@ -221,6 +223,20 @@ def batch_texts(script: str) -> list[str]:
     return [b.text for b in split_batches(script.splitlines(keepends=True))]
 
 
+def counted(text: str) -> int | None:
+    """`counted_rows` of a batch (the order proof's reading without cells), checked against the
+    full reading: one INSERT of that many rows, each as wide as its column list."""
+    head = insert_head(text)
+    rows = counted_rows(text, head[2], len(head[1])) if head else None
+    if head is not None and rows is not None:
+        fast = subset_statements(text)
+        assert fast is not None and len(fast) == 1 and isinstance(fast[0], Insert), text
+        insert = fast[0]
+        assert (insert.table, insert.columns, len(insert.rows)) == (head[0], head[1], rows)
+        assert all(len(row) == len(head[1]) for row in insert.rows), text
+    return rows
+
+
 @SETTINGS
 @given(tables(), st.integers(1, 5))
 def test_the_fast_reader_reads_rendered_scripts_as_sqlglot_does(
@@ -236,6 +252,8 @@ def test_the_fast_reader_reads_rendered_scripts_as_sqlglot_does(
         fast = subset_statements(text)
         assert fast is not None, text  # everything the renderer writes is in the subset
         same_reading(fast, sqlglot_statements(text), types)
+        if any(isinstance(s, Insert) for s in fast):
+            assert counted(text) is not None, text  # the order proof's shortcut is taken
         for insert in (s for s in fast if isinstance(s, Insert)):
             read_back += [
                 tuple(
@@ -271,6 +289,7 @@ def test_a_mutated_script_reads_the_same_both_ways_or_goes_to_sqlglot(
         script = script[:at] + text + script[at + cut :]
     types = {c.emitted.casefold(): c.sql_type for c in load.columns}
     for text in batch_texts(script):
+        counted(text)
         fast = subset_statements(text)
         try:
             slow = sqlglot_statements(text)

@@ -15,6 +15,7 @@ tests/test_columnar.py hold both paths equal on generated values of every type.
 
 from __future__ import annotations
 
+import datetime as dt
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -105,9 +106,10 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
 
 
 def exact_batches(
-    batches: Iterable[pa.RecordBatch], rows: int, schema: pa.Schema
+    batches: Iterable[pa.RecordBatch], rows: int, schema: pa.Schema | None = None
 ) -> Iterator[pa.RecordBatch]:
-    """The same rows in batches of exactly `rows` rows (the last one shorter)."""
+    """The same rows in batches of exactly `rows` rows (the last one shorter); `schema`: theirs
+    (default: the first batch's)."""
     pending: list[pa.RecordBatch] = []
     count = 0
     for batch in batches:
@@ -133,20 +135,70 @@ _DAY_TEXT = r"^\d{4}-\d{2}-\d{2}$"
 _CLOCK_TEXT = r"^(\d{2}:\d{2}:\d{2})(?:\.(\d*))?$"
 
 
-def _decimal_from_text(text: pa.Array, target: pa.Decimal128Type) -> tuple[pa.Array, pa.Array]:
+def _decimal_from_text(
+    text: pa.Array, target: pa.Decimal128Type
+) -> tuple[pa.Array, pa.Array] | None:
     """Plain decimal text → decimal128(p, s), rounded half away from zero like the reference."""
-    ok = pc.match_substring_regex(text, _DECIMAL_TEXT)
-    wide = pc.cast(pc.if_else(ok, text, _text("0")), pa.decimal128(38, 17))
-    if target.scale < 17:
+    plain = pc.match_substring_regex(text, _DECIMAL_TEXT)
+    wide = pc.cast(pc.if_else(plain, text, _text("0")), pa.decimal128(38, 17))
+    return _decimal_from_decimal(wide, plain, target)
+
+
+def _below(array: pa.Array, digits: int) -> pa.Array:
+    """|v| < 10^digits (a bound the column's type holds)."""
+    return pc.less(pc.abs(array), pa.scalar(Decimal(10) ** digits, array.type))
+
+
+def _decimal_from_decimal(
+    array: pa.Array, usable: pa.Array, target: pa.Decimal128Type
+) -> tuple[pa.Array, pa.Array] | None:
+    """decimal128(p, s) → decimal128 at the target's scale, where `usable`. Arrow rounds
+    decimal128 by integer arithmetic (quotient and remainder by a power of ten), half away from
+    zero like the reference, but a carry past its precision gives 0 without an error: only values
+    with an integer digit to spare are rounded here. A value with more digits than the target
+    holds takes the reference's error."""
+    scale = array.type.scale
+    wide = pc.cast(array, pa.decimal128(38, scale))
+    room = 38 - scale  # integer digits the wide type holds
+    ok = usable
+    if scale > target.scale:
+        if room < 2:
+            return None
+        ok = pc.and_(ok, _below(wide, room - 1))
         wide = pc.round(wide, ndigits=target.scale, round_mode="half_towards_infinity")
-    return pc.cast(wide, target), ok
+    integer_digits = target.precision - target.scale
+    if integer_digits < room:  # p digits at scale s: |v| < 10^(p-s)
+        ok = pc.and_(ok, _below(wide, integer_digits))
+    return pc.cast(pc.if_else(ok, wide, pa.scalar(None, wide.type)), target), ok
+
+
+def _narrow(array: pa.Array) -> tuple[pa.Array, pa.Array] | None:
+    """(decimal128 column, ok) of a decimal256 column where its values have at most 38 digits
+    (Arrow's decimal256 rounding is not exact: 99.99.. at scale 26 rounds to 99); None when no
+    value can (a scale above 38)."""
+    scale = array.type.scale
+    if scale > 38:
+        return None
+    if array.type.precision <= 38:
+        return pc.cast(array, pa.decimal128(38, scale)), pc.is_valid(array)
+    wide = pc.cast(array, pa.decimal256(76, scale))
+    fits = _below(wide, 38 - scale)
+    return pc.cast(
+        pc.if_else(fits, wide, pa.scalar(None, wide.type)), pa.decimal128(38, scale)
+    ), fits
 
 
 def _snapshot_decimal(
     array: pa.Array, target: pa.Decimal128Type
 ) -> tuple[pa.Array, pa.Array] | None:
+    if pa.types.is_decimal256(array.type):
+        narrow = _narrow(array)
+        return None if narrow is None else _decimal_from_decimal(*narrow, target)
+    if pa.types.is_decimal128(array.type):
+        return _decimal_from_decimal(array, pc.is_valid(array), target)
     if pa.types.is_int64(array.type):
-        return pc.cast(pc.cast(array, pa.decimal128(38, 0)), target), pc.is_valid(array)
+        wide = pc.cast(array, pa.decimal128(19, 0))
+        return _decimal_from_decimal(wide, pc.is_valid(array), target)
     if pa.types.is_floating(array.type):  # shortest round-trip digits, as Python's repr
         return _decimal_from_text(pc.cast(array, pa.string()), target)
     if pa.types.is_string(array.type):
@@ -185,6 +237,66 @@ def _moment_text(array: pa.Array, family: str) -> tuple[pa.Array, pa.Array]:
     return moment, ok
 
 
+# Ticks per second of Arrow's time units, and the snapshot's moments 0001-01-01 .. 9999-12-31 in
+# seconds from the Unix epoch (Python's datetime range: the reference refuses anything else).
+_TICKS = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_DAY_SECONDS = 86_400
+_EPOCH = dt.datetime(1970, 1, 1)
+_FIRST = int((dt.datetime(1, 1, 1) - _EPOCH).total_seconds())
+_END = int((dt.datetime(9999, 12, 31) - _EPOCH).total_seconds()) + _DAY_SECONDS
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _ticks_within(array: pa.Array, low: int, end: int, step: int) -> pa.Array:
+    """`low <= ticks < end` and `ticks` a multiple of `step` (the integers of a temporal column)."""
+    ticks = pc.cast(
+        array.view(pa.int32() if array.type.bit_width == 32 else pa.int64()), pa.int64()
+    )
+    ok = pc.and_(
+        pc.greater_equal(ticks, max(low, _INT64[0])), pc.less_equal(ticks, min(end - 1, _INT64[1]))
+    )
+    if step > 1:  # integer division truncates: whole multiples come back unchanged
+        ok = pc.and_(ok, pc.equal(pc.multiply(pc.divide(ticks, step), step), ticks))
+    return ok
+
+
+def _micro_ticks(array: pa.Array, low: int, end: int) -> tuple[pa.Array, pa.Array]:
+    """(ok, the column in microseconds where ok, NULL elsewhere) of a timestamp or time column:
+    within `low .. end` seconds and without digits finer than the microseconds the reference's
+    Python values hold (a nanosecond remainder takes the reference path, which refuses it)."""
+    unit = array.type.unit
+    per = _TICKS[unit]
+    ok = _ticks_within(array, low * per, end * per, max(per // _TICKS["us"], 1))
+    micro = pa.timestamp("us") if pa.types.is_timestamp(array.type) else pa.time64("us")
+    return ok, pc.cast(pc.if_else(ok, array, pa.scalar(None, array.type)), micro)
+
+
+def _temporal(array: pa.Array, family: str) -> tuple[pa.Array, pa.Array] | None:
+    """(snapshot text, ok) of a timestamp (no time zone), date or time column: Arrow prints
+    `YYYY-MM-DD hh:mm:ss.ffffff` (years zero-padded), `YYYY-MM-DD` and `hh:mm:ss.ffffff` at fixed
+    positions, reshaped into `_text_time`'s pieces; None where the reference's pieces are odd
+    (a time of day in a date column, ...) or the value is zoned."""
+    kind = array.type
+    if pa.types.is_timestamp(kind) and kind.tz is None:
+        ok, micro = _micro_ticks(array, _FIRST, _END)
+        text = pc.cast(micro, pa.string())
+        day, clock = _slice(text, 0, 10), _join(_slice(text, 11, 26), _text("0"))
+        pieces = {"date": day, "time": clock, "datetime": _join(day, _text("T"), clock)}
+        return pieces[family], ok
+    if pa.types.is_date(kind) and family in ("date", "datetime"):
+        per_day = _DAY_SECONDS * 1000 if pa.types.is_date64(kind) else 1
+        low, end = _FIRST // _DAY_SECONDS * per_day, _END // _DAY_SECONDS * per_day
+        ok = _ticks_within(array, low, end, per_day)
+        day = pc.cast(
+            pc.cast(pc.if_else(ok, array, pa.scalar(None, kind)), pa.date32()), pa.string()
+        )
+        return (day if family == "date" else _join(day, _text("T00:00:00.0000000"))), ok
+    if (pa.types.is_time32(kind) or pa.types.is_time64(kind)) and family == "time":
+        ok, micro = _micro_ticks(array, 0, _DAY_SECONDS)
+        return _join(pc.cast(micro, pa.string()), _text("0")), ok
+    return None
+
+
 def to_snapshot(
     array: pa.Array, sql_type: SqlType, target: pa.DataType, convert: Convert
 ) -> pa.Array:
@@ -217,6 +329,9 @@ def _snapshot_fast(
     if info.family == "guid" and pa.types.is_string(array.type):
         ok = pc.match_substring_regex(array, _GUID_TEXT)
         return pc.utf8_upper(array), ok, array
+    if info.family in ("date", "time", "datetime") and pa.types.is_temporal(array.type):
+        moment = _temporal(array, info.family)
+        return None if moment is None else (moment[0], moment[1], array)
     if info.family in ("guid", "date", "time", "datetime"):
         return None
     if same:

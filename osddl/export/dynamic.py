@@ -11,6 +11,7 @@ forward self-references are written as NULL and collected as UPDATEs.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from osddl.templating import render
 from osddl.tsql import literal, qualified, quote
 
 MAX_BATCH_ROWS = 1000  # SQL Server's limit for one row constructor
+COPY_CHUNK = 1 << 20  # bytes per read when a rendered body is copied into the script
 RUN_BATCHES = 16  # INSERT batches rendered together (memory: at most this many batches of rows)
 
 
@@ -156,28 +158,21 @@ def _rows(load: TableLoad, batch: pa.RecordBatch, seen: set[Any], deferred: _Def
     return pc.binary_join_element_wise(_text("    ("), cells, _text("),\n"), _text(""))
 
 
-def _groups(rows: pa.Array, size: int) -> Iterator[memoryview]:
-    """Each `size` rows as one UTF-8 text without the last `,\n`: slices of the array's buffer,
-    written as they are (no copy)."""
+def _groups(rows: pa.Array, size: int) -> Iterator[tuple[int, memoryview]]:
+    """Each `size` rows (count, UTF-8 text without the last `,\n`): slices of the array's
+    buffer, written as they are (no copy)."""
     offsets = memoryview(rows.buffers()[1]).cast("i")[rows.offset :]
     data = memoryview(rows.buffers()[2] or b"")
     for start in range(0, len(rows), size):
-        yield data[offsets[start] : offsets[min(start + size, len(rows))] - 2]
+        stop = min(start + size, len(rows))
+        yield stop - start, data[offsets[start] : offsets[stop] - 2]
 
 
-def _batches(
-    snapshot: Path, load: TableLoad, batch_rows: int, deferred: _Deferred
-) -> Iterator[memoryview]:
-    """The row tuples of each INSERT batch, rendered RUN_BATCHES batches at a time."""
-    seen: set[Any] = set()
+def _snapshot_batches(snapshot: Path, load: TableLoad, run: int) -> Iterator[pa.RecordBatch]:
+    """The table's columns from its snapshot, read on a background thread."""
     parquet = pq.ParquetFile(snapshot, pre_buffer=False)  # pre-buffering grows with the file
     names = [c.physical for c in load.columns]
-    run = batch_rows * RUN_BATCHES
-    batches = columnar.prefetch(parquet.iter_batches(batch_size=run, columns=names))
-    schema = pa.schema([parquet.schema_arrow.field(name) for name in names])
-    for batch in columnar.exact_batches(batches, run, schema):
-        batch = load.remediate(batch) if load.remediate else batch
-        yield from _groups(_rows(load, _mapped(load, batch), seen, deferred), batch_rows)
+    return columnar.prefetch(parquet.iter_batches(batch_size=run, columns=names))
 
 
 def _mapped(load: TableLoad, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -211,28 +206,81 @@ def _write_all(handle: BinaryIO, chunks: Iterable[str | bytes | memoryview]) -> 
         handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
 
 
+@dataclass
+class Body:
+    """A table's INSERT batches (its script between header and footer) and deferred UPDATEs."""
+
+    rows: int = 0
+    deferred: list[str] = field(default_factory=list)
+
+
+def write_body(
+    load: TableLoad,
+    batches: Iterable[pa.RecordBatch],
+    handle: BinaryIO,
+    batch_rows: int = MAX_BATCH_ROWS,
+    progress: Progress | None = None,
+) -> Body:
+    """Render snapshot `batches` (in key order; any sizes) as INSERT batches of `batch_rows` rows,
+    RUN_BATCHES batches at a time, into `handle`."""
+    deferred, seen = _Deferred(load), set[Any]()
+    head, tail = (
+        render("data/batch.sql.j2", table=load.table, columns=_column_list(load), tuples=_TUPLES)
+        .encode("utf-8")
+        .split(_TUPLES.encode("utf-8"))
+    )
+    run = batch_rows * RUN_BATCHES
+    names = [c.physical for c in load.columns]
+    body = Body(deferred=deferred.statements)
+    for batch in columnar.exact_batches((b.select(names) for b in batches), run):
+        batch = load.remediate(batch) if load.remediate else batch
+        for count, tuples in _groups(_rows(load, _mapped(load, batch), seen, deferred), batch_rows):
+            handle.write(head)
+            handle.write(tuples)
+            handle.write(tail)
+            body.rows += count
+            if progress is not None:
+                progress.advance(count)
+    return body
+
+
+def _column_list(load: TableLoad) -> str:
+    return ", ".join(quote(c.emitted) for c in load.columns)
+
+
 def render_table(
-    load: TableLoad, snapshot: Path, target: Path, fragment: Path, batch_rows: int = MAX_BATCH_ROWS
+    load: TableLoad,
+    snapshot: Path,
+    target: Path,
+    fragment: Path,
+    batch_rows: int = MAX_BATCH_ROWS,
+    rendered: tuple[Path, Path] | None = None,
 ) -> int:
-    """Write the table's DynamicData file and its deferred-update fragment; returns rows."""
+    """Write the table's DynamicData file and its deferred-update fragment; returns rows.
+    `rendered`: the INSERT batches and the fragment already rendered from this snapshot
+    (`write_body`, by the one-pass export), copied instead of rendering the snapshot again."""
     rows = int(pq.read_metadata(snapshot).num_rows)
-    deferred = _Deferred(load)
-    columns = ", ".join(quote(c.emitted) for c in load.columns)
-
-    head, tail = render(
-        "data/batch.sql.j2", table=load.table, columns=columns, tuples=_TUPLES
-    ).split(_TUPLES)
-
-    def chunks(progress: Progress) -> Iterator[str | bytes | memoryview]:
-        yield render("data/header.sql.j2", load=load, rows=rows, table=load.table)
-        for tuples in _batches(snapshot, load, batch_rows, deferred):
-            yield head
-            yield tuples
-            yield tail
-            progress.advance(min(batch_rows, rows - progress.done))
-        yield render("data/footer.sql.j2", load=load, table=load.table)
-
-    with Progress(f"dynamic_data:{load.table}", "rows") as progress:
-        write_text_chunks(target, chunks(progress))
-    write_text_chunks(fragment, (s + "\n" for s in deferred.statements))
+    header = render("data/header.sql.j2", load=load, rows=rows, table=load.table)
+    footer = render("data/footer.sql.j2", load=load, table=load.table)
+    tmp = temp_file_for(target)
+    try:
+        with Progress(f"dynamic_data:{load.table}", "rows") as progress, open(tmp, "wb") as handle:
+            handle.write(header.encode("utf-8"))
+            if rendered is None:
+                run = batch_rows * RUN_BATCHES
+                batches = _snapshot_batches(snapshot, load, run)
+                deferred = write_body(load, batches, handle, batch_rows, progress).deferred
+                write_text_chunks(fragment, (s + "\n" for s in deferred))
+            else:
+                with open(rendered[0], "rb") as body:
+                    shutil.copyfileobj(body, handle, COPY_CHUNK)
+                write_text_chunks(fragment, [rendered[1].read_bytes()])
+                progress.advance(rows)
+            handle.write(footer.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return rows

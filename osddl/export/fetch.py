@@ -17,17 +17,27 @@ Python's sqlite3 would give the reference converter; any other value makes SQLit
 (`_REFUSE`, an integer overflow), and the caller reads the table again through the reference path.
 A table whose first batch leaves a column's type undecided (all NULL) and then holds other values
 is refused the same way (ADBC's type mismatch). Either way the snapshot's bytes do not change.
+
+Engines without an ADBC driver (SQL Server through pymssql: `DBAPI_DIALECTS`) are read by
+`dbapi_batches`: the same SELECT through the engine's DBAPI cursor, each fetched batch turned into
+Arrow column by column (`_PYTHON_COLUMNS`). A column is taken only when all its values have one
+Python type whose Arrow column the snapshot type takes exactly; any other column refuses the table.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 
 from osddl.errors import SourceError
 from osddl.faults import database_fault, source_fault
@@ -43,8 +53,15 @@ class FastPathRefused(Exception):
     """The Arrow reader cannot give the reference's values for this table: use the reference."""
 
 
-def _name(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+# How a dialect quotes an identifier (opening, closing mark; the closing mark doubled inside):
+# SQL Server's brackets hold whatever QUOTED_IDENTIFIER the connection has; the others: ANSI.
+_QUOTES: dict[str, tuple[str, str]] = {"mssql": ("[", "]")}
+_ANSI_QUOTES = ('"', '"')
+
+
+def _name(identifier: str, dialect: str = "sqlite") -> str:
+    opening, closing = _QUOTES.get(dialect, _ANSI_QUOTES)
+    return opening + identifier.replace(closing, closing * 2) + closing
 
 
 def _guard(column: str, sql_type: SqlType) -> str:
@@ -83,9 +100,9 @@ def query(
     if dialect == "sqlite":
         select = ", ".join(f"{_guard(name, t)} AS {_name(name)}" for name, t in columns)
     else:
-        select = ", ".join(_name(name) for name, _ in columns)
-    order = ", ".join(_name(k) for k in keys)
-    return f"SELECT {select} FROM {_name(schema)}.{_name(table)} ORDER BY {order}"
+        select = ", ".join(_name(name, dialect) for name, _ in columns)
+    order = ", ".join(_name(k, dialect) for k in keys)
+    return f"SELECT {select} FROM {_name(schema, dialect)}.{_name(table, dialect)} ORDER BY {order}"
 
 
 # Arrow types of ADBC PostgreSQL whose Python values equal psycopg's (numeric: its text).
@@ -191,3 +208,104 @@ def _lost(error: BaseException, url: URL) -> SourceError | None:
     line = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
     detail = line.replace(url.password, "***") if url.password else line
     return source_fault(error, redact(url), detail)
+
+
+# ---- DBAPI cursor, columnar conversion ---------------------------------------------------------
+
+# Dialects read through `dbapi_batches` when `adbc_batches` has no reader for them.
+DBAPI_DIALECTS: frozenset[str] = frozenset({"mssql"})
+
+_Prepare = Callable[[Sequence[Any]], pa.Array]
+
+
+def _typed(arrow: pa.DataType) -> _Prepare:
+    return lambda values: pa.array(values, arrow)
+
+
+def _printed(values: Sequence[Any]) -> pa.Array:
+    """Arrow's inferred column printed (decimals at the inferred scale, dates and times with 6
+    fractional digits): text the snapshot kernels parse, exactly the value the driver gave."""
+    return pc.cast(pa.array(values), pa.string())
+
+
+def _naive_printed(values: Sequence[Any]) -> pa.Array:
+    """Datetimes printed; an offset refuses the column (Arrow would shift the value to the
+    column's first offset, the reference keeps each value's own clock)."""
+    if any(v is not None and v.tzinfo is not None for v in values):
+        raise FastPathRefused("a datetime with an offset")
+    return _printed(values)
+
+
+def _uuid_text(values: Sequence[Any]) -> pa.Array:
+    return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+# The snapshot column a fetched column goes into: the family where the snapshot string is not plain
+# text, else the type table's Arrow type.
+_SPECIAL_FAMILIES = ("guid", "date", "time", "datetime")
+
+
+def _target(sql_type: SqlType) -> str:
+    info = sql_type.info
+    return info.family if info.family in _SPECIAL_FAMILIES else info.arrow
+
+
+# Python type of a driver value → (its column in Arrow, the targets (`_target`) whose kernel or
+# converter gives from that column what the reference converter gives from the value; None: all).
+# Arrow prints decimals at the inferred scale ("1.50" for 1.5) and moments with 6 digits
+# ("10:00:00.000000"): exact where the reference parses the value (decimal, date and time
+# columns), not where it keeps `str(value)` (text columns).
+_PYTHON_COLUMNS: dict[type, tuple[_Prepare, frozenset[str] | None]] = {
+    bool: (_typed(pa.bool_()), None),
+    int: (_typed(pa.int64()), None),
+    float: (_typed(pa.float64()), None),
+    str: (_typed(pa.string()), None),
+    bytes: (_typed(pa.binary()), None),
+    uuid.UUID: (_uuid_text, frozenset({"guid", "string"})),
+    decimal.Decimal: (_printed, frozenset({"decimal"})),
+    dt.datetime: (_naive_printed, frozenset({"datetime", "date"})),
+    dt.date: (_printed, frozenset({"date", "datetime"})),
+    dt.time: (_printed, frozenset({"time"})),
+}
+
+
+def arrow_column(values: Sequence[Any], sql_type: SqlType) -> pa.Array:
+    """One fetched column (driver values) as the Arrow column `to_snapshot` makes the reference's
+    snapshot column from; FastPathRefused when no such column is known for these values."""
+    kinds = {type(v) for v in values if v is not None}
+    if not kinds:
+        return pa.nulls(len(values))
+    if len(kinds) > 1:
+        names = ", ".join(sorted(k.__name__ for k in kinds))
+        raise FastPathRefused(f"values of several types ({names})")
+    (kind,) = kinds
+    prepare, targets = _PYTHON_COLUMNS.get(kind, (None, frozenset()))
+    target = _target(sql_type)
+    if prepare is None or (targets is not None and target not in targets):
+        raise FastPathRefused(f"{kind.__name__} values for a {target} column")
+    try:
+        return prepare(values)
+    except (pa.ArrowException, ValueError, TypeError, ArithmeticError) as error:
+        raise FastPathRefused(f"{kind.__name__} values: {error}") from None
+
+
+def dbapi_batches(
+    engine: Engine, query: str, columns: Sequence[tuple[str, SqlType]], batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of `query` (whose columns are `columns`) through the engine's DBAPI cursor,
+    `batch_rows` rows fetched at a time. A lost connection is the operator's SourceError; any other
+    driver error, and a column `arrow_column` refuses, is FastPathRefused (while iterating)."""
+    names = [name for name, _ in columns]
+    try:
+        with (
+            contextlib.closing(engine.raw_connection()) as connection,
+            contextlib.closing(connection.cursor()) as cursor,
+        ):
+            cursor.execute(query)
+            while rows := cursor.fetchmany(max(batch_rows, 1)):
+                values = list(zip(*rows, strict=True))
+                arrays = [arrow_column(v, t) for v, (_, t) in zip(values, columns, strict=True)]
+                yield pa.RecordBatch.from_arrays(arrays, names=names)
+    except (DBAPIError, engine.dialect.loaded_dbapi.Error) as error:
+        driver = (error.orig if isinstance(error, DBAPIError) else None) or error
+        raise _lost(driver, engine.url) or FastPathRefused(type(driver).__name__) from None

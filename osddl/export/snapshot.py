@@ -13,6 +13,7 @@ import os
 import reprlib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from osddl.errors import InputError
+from osddl.export.background import each, feeding
 from osddl.export.columnar import exact_batches, prefetch, to_snapshot
-from osddl.export.fetch import FastPathRefused, adbc_batches, query
+from osddl.export.fetch import (
+    DBAPI_DIALECTS,
+    FastPathRefused,
+    adbc_batches,
+    dbapi_batches,
+    query,
+)
 from osddl.io import temp_file_for
 from osddl.model.contract import Attribute, Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
@@ -238,21 +246,30 @@ def _reference_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterat
 
 
 def _arrow_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """The Arrow reader (ADBC) with whole-column conversion, in batches of exactly `batch_rows`
-    rows like the reference (Parquet row groups follow them); FastPathRefused when it cannot."""
+    """The Arrow reader (ADBC, else the DBAPI cursor for `DBAPI_DIALECTS`) with whole-column
+    conversion, in batches of exactly `batch_rows` rows like the reference (Parquet row groups
+    follow them); FastPathRefused when it cannot."""
     default = DEFAULT_SCHEMA.get(engine.dialect.name) or "main"
     entity = table.entity
     schema = default if entity.schema.casefold() == "dbo" else entity.schema
     columns = list(zip(table.names, table.sql_types, strict=True))
     select = query(engine.dialect.name, schema, entity.physical_name, columns, table.keys)
     fetched = adbc_batches(engine, select, batch_rows)
+    if fetched is None and engine.dialect.name in DBAPI_DIALECTS:
+        fetched = dbapi_batches(engine, select, columns, batch_rows)
     if fetched is None:
         raise FastPathRefused("no Arrow reader for this source")
     converted = (_converted(table, batch.columns) for batch in prefetch(fetched))
     yield from exact_batches(converted, batch_rows, table.arrow)
 
 
-def _write(path: str | Path, table: _Table, batches: Iterator[pa.RecordBatch]) -> int:
+Consumer = Callable[[Iterator[pa.RecordBatch]], None]
+
+
+def _write(
+    path: str | Path, table: _Table, batches: Iterator[pa.RecordBatch], consume: Consumer | None
+) -> int:
+    """Write `batches` to Parquet and hand each to `consume`, both on background threads."""
     rows = 0
     entity = table.entity
     progress = Progress(f"snapshot:{entity.schema}.{entity.physical_name}", "rows")
@@ -266,28 +283,42 @@ def _write(path: str | Path, table: _Table, batches: Iterator[pa.RecordBatch]) -
             write_statistics=False,
             version="2.6",
         ) as writer,
+        feeding(each(writer.write_batch)) as write,
+        feeding(consume) if consume else nullcontext(_ignore) as hand,
     ):
         for batch in batches:
-            writer.write_batch(batch)
+            write(batch)
+            hand(batch)
             rows += batch.num_rows
             progress.advance(batch.num_rows)
     return rows
 
 
+def _ignore(batch: pa.RecordBatch) -> None:
+    pass
+
+
 def write_snapshot(
-    engine: Engine, entity: Entity, path: Path, batch_rows: int = 50_000, arrow: bool = True
+    engine: Engine,
+    entity: Entity,
+    path: Path,
+    batch_rows: int = 50_000,
+    arrow: bool = True,
+    consume: Consumer | None = None,
 ) -> int:
     """Stream the table into Parquet (temp file + rename); returns the row count. The Arrow reader
-    is tried first (`arrow`); when it refuses the table, the reference path writes it again."""
+    is tried first (`arrow`); when it refuses the table, the reference path writes it again.
+    `consume` sees each batch as it is written (the one-pass export renders it), and is called
+    again from the start when the reference path takes over."""
     table = _Table.of(entity)
     tmp = temp_file_for(path)
     try:
         try:
             if not arrow:
                 raise FastPathRefused("reference path chosen")
-            rows = _write(tmp, table, _arrow_batches(engine, table, batch_rows))
+            rows = _write(tmp, table, _arrow_batches(engine, table, batch_rows), consume)
         except FastPathRefused:
-            rows = _write(tmp, table, _reference_batches(engine, table, batch_rows))
+            rows = _write(tmp, table, _reference_batches(engine, table, batch_rows), consume)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

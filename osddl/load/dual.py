@@ -33,7 +33,6 @@ from osddl.load.target import BINDERS, Staging, StagingTable
 from osddl.source.engine import redact
 from osddl.tsql import parse_sql_type
 from osddl.uat_users.ids import MAPPING_SQL_TYPES, IdKind, UserId, sort_key
-from osddl.uat_users.remap_check import check_script
 from osddl.uat_users.remap_sql import MAX_VALUES_ROWS
 from osddl.uat_users.transform import TransformationMap
 
@@ -122,6 +121,8 @@ class Remap:
 
 def read_remap(text: str, tmap: TransformationMap) -> Remap:
     """The script's pairs and updated columns (its own checks are verify:uat_users')."""
+    from osddl.uat_users.remap_check import check_script  # sqlglot: loaded by this check only
+
     found = check_script(text, (), tmap, tmap.targets)
     return Remap(tmap.kind, found.pairs, found.columns)
 

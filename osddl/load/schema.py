@@ -10,15 +10,17 @@ hold the literal's exact digits).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import UserDefinedType
 
-from osddl.compare.ddl import TableShape
 from osddl.source.pgtypes import to_postgres
 from osddl.tsql import parse_sql_type
+
+if TYPE_CHECKING:
+    from osddl.compare.ddl import TableShape
 
 # SQLite: types whose values must stay text to keep every digit.
 SQLITE_TEXT: Final = frozenset({"decimal", "numeric", "money", "smallmoney"})

@@ -17,10 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING, Final
 
 from osddl.tsql import SqlType, quiet_sqlglot
 from osddl.tsql.read import TEMPORAL_SHAPES, include_target, tokens
@@ -41,6 +38,9 @@ from osddl.tsql.scan import (
 from osddl.tsql.scan import Guard as ScanGuard
 from osddl.tsql.scan import Update as ScanUpdate
 from osddl.tsql.types import KINDS
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 # The settings a sqlcmd load of osddl's scripts meets; they change no data.
 HARMLESS_SET: Final = re.compile(
@@ -178,6 +178,9 @@ def _is_merge(statement: Statement) -> bool:
 def _merges(text: str) -> Iterator[exp.Merge]:
     """The batch's MERGE statements (seeds), as sqlglot parses the batch's own text (the fast
     reader leaves MERGE to sqlglot, which found them in the same text, in the same order)."""
+    import sqlglot  # only seeds (MERGE) need sqlglot's tree
+    from sqlglot import exp
+
     with quiet_sqlglot():
         parsed = sqlglot.parse(text, read="tsql")
     return iter([node for node in parsed if isinstance(node, exp.Merge)])
@@ -289,6 +292,8 @@ def _value(cell: Cell, sql_type: SqlType, where: Where, row: int, column: str) -
 def _merge(statement: exp.Merge, where: Where, types: Types) -> Rows:
     """A seed: `MERGE INTO t USING (VALUES ...) AS s (columns) ...`; into an empty staging table
     every source row is an insert."""
+    from sqlglot import exp
+
     source = statement.args.get("using")
     values = source.this if isinstance(source, exp.Subquery) else source
     target = statement.this

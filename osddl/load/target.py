@@ -21,7 +21,6 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from osddl.compare.ddl import read_ddl
 from osddl.errors import InputError
 from osddl.export.fetch import read_sqlite, sqlite_files
 from osddl.load.schema import metadata_from_shapes
@@ -115,6 +114,8 @@ def open_staging(
     """The emitted tables (`out/ssdt/Modules`) in the staging database; `fresh`: created in an
     empty one (PostgreSQL: the model's tables dropped first; SQL Server: the native load deploys
     them), else the loaded one reopened; `deferred`: FKs checked at commit."""
+    from osddl.compare.ddl import read_ddl  # sqlglot's DDL reader: the load stage alone needs it
+
     metadata = metadata_from_shapes(read_ddl(out / "ssdt/Modules"), deferred)
     schemas = sorted({t.schema for t in metadata.tables.values() if t.schema})
     engine = staging_engine(url, schemas, fresh)

@@ -6,16 +6,18 @@ import copy
 from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import jsonschema
 
 from osddl.errors import InputError
 from osddl.io import atomic_write_bytes, canonical_json, json_path, read_json_file
 from osddl.model.codec import from_json, json_schema, to_json
 from osddl.model.contract import SCHEMA_VERSION, Model
 from osddl.model.validate import check
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_ID = "https://osddl.dev/schemas/model.schema.json"
 
@@ -42,6 +44,8 @@ def schema_errors(document: Any, label: str) -> list[str]:
         return []
     except fastjsonschema.JsonSchemaException:
         pass
+    import jsonschema  # only an invalid document pays for importing it
+
     validator = jsonschema.Draft202012Validator(model_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.path])
     return [f"{label} {json_path(e.absolute_path)}: {_describe(e)}" for e in errors]

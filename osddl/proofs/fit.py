@@ -10,8 +10,10 @@ an integer or money value outside its type's range, a `datetime` / `smalldatetim
 days, a time of day finer than the type keeps (`datetime` rounds to 1/300 s, `smalldatetime` to
 the minute, `datetime2(n)` / `time(n)` / `datetimeoffset(n)` to n digits). Every limit is a fact of
 the type table (`osddl.tsql.types`). `misfit` is the one rule, also applied by the policy to the
-profile's observed extremes. Each INSERT is checked column by column: `fit_columns` clears the
-cells whose text alone shows they fit, and only the others are read and checked one by one.
+profile's observed extremes. A batch that is one INSERT whose every cell's text shows it fits is
+cleared by one match (`fit_inserts`); any other INSERT is checked column by column: `fit_columns`
+clears the cells whose text alone shows they fit, and only the others are read and checked one by
+one.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, Final
 from osddl.model.sqltype import MAX, SqlType
 from osddl.progress import Progress
 from osddl.proofs.fit_columns import column_check
+from osddl.proofs.fit_inserts import cleared_rows
 from osddl.proofs.order import LOAD_SCRIPT, statements
 from osddl.tsql.read import include_target
 from osddl.tsql.scan import Cell, Insert, batches, read_cell, script_lines
@@ -139,9 +142,10 @@ def verify_fit(
     per_value: bool = False,
 ) -> dict[str, Any]:
     """Read every included data file; `types`: (schema, table) case-folded → column (case-folded)
-    → emitted type. Returns the proof document (sorted, byte-stable). Each INSERT is checked
-    column by column (`fit_columns`: only the cells its text cannot clear are read and checked
-    one by one); `per_value` checks every cell one by one (the reference the tests compare)."""
+    → emitted type. Returns the proof document (sorted, byte-stable). A batch `fit_inserts`
+    clears at once is only counted; any other INSERT is checked column by column (`fit_columns`:
+    only the cells its text cannot clear are read and checked one by one); `per_value` checks
+    every cell one by one (the reference the tests compare)."""
     report = _Report()
     with Progress("verify:fit", "files") as progress:
         for include in _includes(dynamic_dir, report):
@@ -197,6 +201,11 @@ def _check_file(
     report.files += 1
     rows = 0
     for batch in batches(dynamic_dir / include):
+        cleared = None if per_value else cleared_rows(batch.text, types)
+        if cleared is not None:  # one INSERT, every cell cleared by one match (`fit_inserts`)
+            rows += cleared[0]
+            report.values += cleared[1]
+            continue
         for node in statements(batch.text, include, batch.number, report):
             if not isinstance(node, Insert):
                 continue  # the order verifier reports statements that are not INSERTs

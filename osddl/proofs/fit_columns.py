@@ -3,11 +3,14 @@
 Most cells are plain literals whose fit is decided by their text: an integer with fewer digits than
 its type's bounds, `N'..'` with at most n characters outside the astral planes (so at most n UTF-16
 units), a decimal with at most p - s integer and s fraction digits, a date/time of its type's exact
-shape whose time of day the type keeps and whose day lies in the type's days. `suspects` checks a
-whole column at once with one pattern (the cells joined by LF, a character no pattern accepts inside
-a cell) and returns only the cells it cannot clear: NULL aside, anything near or past a limit, `+`
+shape whose time of day the type keeps and whose day lies in the type's days (a pattern accepting
+exactly the ISO days between the type's first and last, `between`). `suspects` checks a whole
+column at once with one pattern (the cells joined by LF, a character no pattern accepts inside a
+cell) and returns only the cells it cannot clear: NULL aside, anything near or past a limit, `+`
 chains, sqlglot's operands. Those go through the exact path (`read_cell` then `misfit`), so the
-proof's findings are the per-value path's (tests/test_fit_fast.py holds the two equal).
+proof's findings are the per-value path's (tests/test_fit_fast.py holds the two equal). A
+column's common form (`ColumnCheck.form`) also builds the whole-INSERT patterns of
+`osddl.proofs.fit_inserts`.
 
 A cleared cell is one the exact path reads and finds fitting; every bound below is derived from the
 type table (`osddl.tsql.types`) and the reader's literal shapes (`osddl.tsql.read`), the clock rule
@@ -17,6 +20,7 @@ from `clock_misfit` itself.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -38,13 +42,13 @@ _RESIDUES: Final = 1000  # the largest set of clock residues enumerated through 
 
 @dataclass(frozen=True)
 class ColumnCheck:
-    """How to clear the cells of a column of one type: `quick` for the joined column (the common
-    form, fastest pattern), `cell` for a cell (also the rarer forms, e.g. doubled quotes); `days`:
-    the first and last day (ISO) a cell's day (`cell[1:11]`) must lie within."""
+    """How to clear the cells of a column of one type: `form`, the pattern text of a cleared cell
+    in its common form (NULL included; never accepting LF), `quick` for the joined column (that
+    form, fastest), `cell` for a cell (also the rarer forms, e.g. doubled quotes)."""
 
+    form: str
     quick: re.Pattern[str]
     cell: re.Pattern[str]
-    days: tuple[str, str] | None
 
     def suspects(self, cells: Sequence[Cell]) -> Sequence[int]:
         """Indexes of the cells the exact path must check (all of them for sqlglot's operands)."""
@@ -52,38 +56,94 @@ class ColumnCheck:
             joined = "\n".join(cells)  # type: ignore[arg-type]  # TypeError: sqlglot's operands
         except TypeError:
             return range(len(cells))
-        texts = cast(Sequence[str], cells)
-        if self.quick.fullmatch(joined) and self._column_in_days(texts):
+        if self.quick.fullmatch(joined):
             return ()
-        return [
-            index
-            for index, text in enumerate(texts)
-            if not (self.cell.fullmatch(text) and self._in_days(text))
-        ]
-
-    def _column_in_days(self, cells: Sequence[str]) -> bool:
-        if self.days is None:
-            return True
-        present = [c for c in cells if c != NULL] if NULL in cells else cells
-        # Every cell is `'YYYY-MM-DD...`: the least and greatest texts hold the extreme days.
-        return not present or (
-            self.days[0] <= min(present)[1:11] and max(present)[1:11] <= self.days[1]
-        )
-
-    def _in_days(self, cell: str) -> bool:
-        return self.days is None or cell == NULL or self.days[0] <= cell[1:11] <= self.days[1]
+        texts = cast(Sequence[str], cells)
+        return [index for index, text in enumerate(texts) if not self.cell.fullmatch(text)]
 
 
 @functools.cache
 def column_check(sql_type: SqlType) -> ColumnCheck:
     body = _BODIES.get(KINDS.get(sql_type.name, ""), _nothing)(sql_type)
     quick, cell = body or ("(?!)", "(?!)")  # no cleared form: every cell but NULL is checked
-    return ColumnCheck(_column(quick), re.compile(f"{NULL}|{cell}"), DAY_RANGES.get(sql_type.name))
+    days = DAY_RANGES.get(sql_type.name)
+    if days is not None:  # the cell's day (`cell[1:11]`, after the quote) within the type's days
+        within = f"(?=.{between(*days)})"
+        quick, cell = within + quick, within + cell
+    form = f"(?:{NULL}|{quick})"
+    return ColumnCheck(form, re.compile(f"{form}(?:\n{form})*"), re.compile(f"{NULL}|{cell}"))
 
 
-def _column(cell: str) -> re.Pattern[str]:
-    one = f"(?:{NULL}|{cell})"
-    return re.compile(f"{one}(?:\n{one})*")
+# ---- fixed-width digit texts between two bounds -----------------------------------------------
+
+_DIGITS: Final = "0123456789"
+
+
+def between(low: str, high: str) -> str:
+    """A pattern accepting exactly the texts of `low`'s shape (an ASCII digit where it has one, the
+    same character elsewhere) from `low` to `high` (same shape) inclusive, e.g. ISO days."""
+    if (
+        len(low) != len(high)
+        or low > high
+        or any(_slot(a) != _slot(b) for a, b in zip(low, high, strict=True))
+    ):
+        raise ValueError(f"{low!r}..{high!r} are not two bounds of one shape")
+    same = 0
+    while same < len(low) and low[same] == high[same]:
+        same += 1
+    if same == len(low):
+        return re.escape(low)
+    first, last = int(low[same]), int(high[same])
+    forms = [f"{first}{_from(low[same + 1 :])}"]
+    if last - first > 1:
+        forms.append(f"{_digit(first + 1, last - 1)}{_any(low[same + 1 :])}")
+    forms.append(f"{last}{_upto(high[same + 1 :])}")
+    return f"{re.escape(low[:same])}(?:{'|'.join(forms)})"
+
+
+def _slot(char: str) -> str:
+    return "digit" if char in _DIGITS else char
+
+
+def _from(low: str) -> str:
+    """The texts of `low`'s shape from `low` up."""
+    return _beyond(low, "0", lambda d: _digit(d + 1, 9) if d < 9 else None, _from)
+
+
+def _upto(high: str) -> str:
+    """The texts of `high`'s shape up to `high`."""
+    return _beyond(high, "9", lambda d: _digit(0, d - 1) if d > 0 else None, _upto)
+
+
+def _beyond(
+    bound: str, edge: str, past: Callable[[int], str | None], rest: Callable[[str], str]
+) -> str:
+    """`bound`'s first character then `rest` of the others, or a digit `past` it then any digits;
+    a bound whose digits are all `edge` admits every text of its shape."""
+    if all(c == edge for c in bound if c in _DIGITS):
+        return _any(bound)
+    head, tail = bound[0], bound[1:]
+    if head not in _DIGITS:
+        return f"{re.escape(head)}{rest(tail)}"
+    other = past(int(head))
+    forms = [f"{head}{rest(tail)}"] + ([f"{other}{_any(tail)}"] if other else [])
+    return f"(?:{'|'.join(forms)})"
+
+
+def _digit(first: int, last: int) -> str:
+    return str(first) if first == last else f"[{first}-{last}]"
+
+
+def _repeated(pattern: str, count: int) -> str:
+    return pattern if count == 1 else f"{pattern}{{{count}}}"
+
+
+def _any(shape: str) -> str:
+    """Every text of the shape: ASCII digits where it has digits (not `\\d`: no other digits)."""
+    return "".join(
+        _repeated("[0-9]" if slot == "digit" else re.escape(slot), len(list(run)))
+        for slot, run in itertools.groupby(shape, _slot)
+    )
 
 
 # ---- the cleared forms of each literal kind: (quick, cell) patterns, None when there is none ---

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from osddl.export.dynamic import Column, TableLoad, render_table
 from osddl.export.load_order import LoadOrderDocument, read_load_order
+from osddl.export.prerender import Entry, take
 from osddl.export.remediation import ledger_transform
 from osddl.export.snapshot import exported_attributes
 from osddl.layout import path
@@ -47,7 +48,8 @@ def table_load(module: Module, entity: Entity, plan: LoadOrderDocument, engine: 
 def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path) -> None:
     """Render one table's DynamicData file from its snapshot; the values of its user-reference
     columns go through the uat-users transformation map, and with `options.remediate` its rows
-    carry the remediation ledger's changes."""
+    carry the remediation ledger's changes. The INSERT batches its snapshot task rendered in the
+    same pass (out/work/prerendered) are taken when they were rendered from exactly these inputs."""
     model = read_model(model_path)
     module, entity = find_table(model, table)
     load = table_load(
@@ -59,11 +61,17 @@ def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path
     snapshot = out / path("snapshot", module, entity)
     if options.remediate:
         load.remediate = ledger_transform(read_ledger(out), entity, snapshot)
+    batch_rows = options.render.batch_rows
+    entry = take(Entry.of(out, entity.schema, entity.physical_name), load, batch_rows, snapshot)
     rows = render_table(
         load,
         snapshot,
         out / path(dynamic_key(options.render.insert_mode), module, entity),
         out / path("deferred_fragment", module, entity),
-        options.render.batch_rows,
+        batch_rows,
+        (entry.body, entry.fragment) if entry else None,
     )
-    print(f"dynamic_data: {table}: {rows} rows")
+    if entry is not None:
+        entry.drop()
+    how = "rendered with its snapshot" if entry else "rendered from its snapshot"
+    print(f"dynamic_data: {table}: {rows} rows ({how})")

@@ -18,12 +18,14 @@ import reprlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Final, NamedTuple
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from osddl.tsql.types import KINDS, SqlType, literal_kind
+
+# sqlglot is imported by the functions that handle its nodes: splitting batches and the fast
+# reader (`osddl.tsql.scan`) never load it.
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 # ---- batches ----------------------------------------------------------------------------------
 
@@ -183,6 +185,8 @@ def read_tokens(literal: Tokens, sql_type: SqlType) -> object:
 
 def tokens(node: exp.Expr) -> Tokens:
     """A sqlglot node as the operands of its `+` chain (sqlglot nests `a + b + c` left)."""
+    from sqlglot import exp
+
     operands: list[Operand] = []
     while isinstance(node, exp.Add):
         operands.append(_operand(node.expression))
@@ -192,6 +196,8 @@ def tokens(node: exp.Expr) -> Tokens:
 
 
 def _operand(node: exp.Expr) -> Operand:
+    from sqlglot import exp
+
     if isinstance(node, exp.Null):
         return Operand("null", "", node)
     if isinstance(node, exp.Neg):
@@ -219,6 +225,9 @@ def _other(node: exp.Expr) -> Operand:
 
 def _select_item(text: str) -> exp.Expr:
     """The one expression of `SELECT <text>`; a FROM or a second item means it is no literal."""
+    import sqlglot
+    from sqlglot import exp
+
     try:
         tree = sqlglot.parse_one(f"SELECT {text}", read="tsql")
     except sqlglot.errors.SqlglotError as error:

@@ -27,10 +27,7 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NamedTuple, TextIO
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from osddl.errors import InputError
 from osddl.tsql.read import (
@@ -43,6 +40,9 @@ from osddl.tsql.read import (
     tokens,
 )
 from osddl.tsql.types import SqlType
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 Name = tuple[str, str]  # (schema, table) as written, brackets and `]]` escapes removed
 Cell = str | Tokens  # a literal's text (fast path) or sqlglot's operands (fallback)
@@ -94,11 +94,20 @@ _STRING = r"'[^']*+(?:''[^']*+)*+'"  # quotes doubled, linear (no nested repetit
 _NAME = r"\[[^\]]*(?:\]\][^\]]*)*\]"
 _TABLE = rf"({_NAME})\.({_NAME})"
 _MAX_TYPE = r"[Nn]?[Vv][Aa][Rr][Cc][Hh][Aa][Rr]\([Mm][Aa][Xx]\)"
-_TEXT_OPERAND = rf"N?{_STRING}|N?CHAR\(\d++\)|CAST\(N?{_STRING} AS {_MAX_TYPE}\)"
-_CELL = (
-    rf"(?>NULL|0x[0-9A-Fa-f]*+|-?\d++(?:\.\d++)?+(?:[eE][+-]?\d++)?+"
-    rf"|(?:{_TEXT_OPERAND})(?:[ \t]*+\+[ \t]*+(?:{_TEXT_OPERAND}))*+)"
-)
+
+
+def _cell(string: str) -> str:
+    """A cell whose quoted strings are `string`."""
+    operand = rf"N?{string}|N?CHAR\(\d++\)|CAST\(N?{string} AS {_MAX_TYPE}\)"
+    return (
+        rf"(?>NULL|0x[0-9A-Fa-f]*+|-?\d++(?:\.\d++)?+(?:[eE][+-]?\d++)?+"
+        rf"|(?:{operand})(?:[ \t]*+\+[ \t]*+(?:{operand}))*+)"
+    )
+
+
+_CELL = _cell(_STRING)
+# A cell on one line: the rows of `counted_rows` are its lines.
+_LINE_CELL = _cell(r"'[^'\n]*+(?:''[^'\n]*+)*+'")
 _SKIP = re.compile(r"(?:[ \t\r\n]+|--[^\n]*)*")
 _INSERT = re.compile(
     rf"INSERT INTO {_TABLE}{_WS}\(({_WS}{_NAME}(?:{_WS},{_WS}{_NAME})*){_WS}\){_WS}VALUES{_WS}"
@@ -136,6 +145,36 @@ def _cells(width: int) -> str:
 def _row(width: int) -> re.Pattern[str]:
     """One VALUES tuple and what follows it (`,` and blanks, or `;`)."""
     return re.compile(rf"{_cells(width)}(?:,{_WS}|;)")
+
+
+@functools.cache
+def _lines(width: int) -> re.Pattern[str]:
+    """A VALUES list of one tuple per line up to its `;`, no line break inside a tuple."""
+    blank = r"[ \t]*+"
+    row = rf"\({blank}{f'{blank},{blank}'.join([_LINE_CELL] * width)}{blank}\)"
+    return re.compile(rf"{row}(?:{blank},{blank}\r?\n{blank}{row})*+{blank};")
+
+
+def insert_head(text: str) -> tuple[Name, tuple[str, ...], int] | None:
+    """A batch that starts (after blanks and comments) with an INSERT of the subset: its table,
+    columns and where its VALUES list starts; None otherwise."""
+    position = _SKIP.match(text, 0).end()  # type: ignore[union-attr]  # always matches
+    head = _INSERT.match(text, position)
+    table = _table(head) if head else None
+    if head is None or table is None:
+        return None
+    columns = tuple(_unquote(n) for n in _NAMES.findall(head[3]))
+    return (table, columns, head.end()) if all(columns) else None
+
+
+def counted_rows(text: str, start: int, width: int) -> int | None:
+    """The number of rows of a batch that is one INSERT whose VALUES list (from `start`) has one
+    tuple of `width` cells per line, counted without reading a cell; None for any other batch
+    (read it with `statements`, which gives that many rows of `width` cells for this one)."""
+    found = _lines(width).match(text, start)
+    if found is None or _SKIP.match(text, found.end()).end() != len(text):  # type: ignore[union-attr]
+        return None
+    return text.count("\n", start, found.end()) + 1
 
 
 @functools.cache
@@ -358,6 +397,9 @@ def _assignments(
 
 
 # ---- sqlglot's path -----------------------------------------------------------------------------
+#
+# Only this path imports sqlglot (in each function that needs it): a script the fast reader reads
+# whole never loads it.
 
 # The guard as sqlglot's path recognises it (sqlglot cannot parse THROW): a batch that also holds
 # a data statement is never taken for a guard.
@@ -374,6 +416,9 @@ def sqlglot_statements(text: str) -> list[Statement]:
     if GUARD_BATCH.match(code) and not DATA_STATEMENT.search(code):
         guard = re.match(rf"\s*IF EXISTS \(SELECT 1 FROM {_TABLE}\)", code)
         return [Guard(_table(guard) if guard else None)]
+    import sqlglot
+    from sqlglot import exp
+
     try:
         with quiet_sqlglot():
             parsed = sqlglot.parse(text, read="tsql")
@@ -384,6 +429,8 @@ def sqlglot_statements(text: str) -> list[Statement]:
 
 
 def _converted(node: exp.Expr) -> Statement:
+    from sqlglot import exp
+
     if isinstance(node, exp.Insert):
         insert = _insert(node)
         if insert is not None:
@@ -399,6 +446,8 @@ def _converted(node: exp.Expr) -> Statement:
 
 
 def _name(node: exp.Expr) -> Name | None:
+    from sqlglot import exp
+
     table = node.this if isinstance(node, exp.Schema) else node
     if not isinstance(table, exp.Table) or not table.db:
         return None
@@ -406,6 +455,8 @@ def _name(node: exp.Expr) -> Name | None:
 
 
 def _insert(node: exp.Insert) -> Insert | None:
+    from sqlglot import exp
+
     table = _name(node.this)
     values = node.expression
     if table is None or not isinstance(node.this, exp.Schema) or not isinstance(values, exp.Values):
@@ -419,6 +470,8 @@ def _insert(node: exp.Insert) -> Insert | None:
 
 
 def _is_assignment(node: exp.Expr) -> bool:
+    from sqlglot import exp
+
     return isinstance(node, exp.EQ) and isinstance(node.this, exp.Column)
 
 
@@ -427,6 +480,8 @@ def _pairs(nodes: Sequence[exp.Expr]) -> tuple[tuple[str, Cell], ...]:
 
 
 def _update(node: exp.Update) -> Update | None:
+    from sqlglot import exp
+
     table = _name(node.this)
     sets = node.expressions
     if table is None or not sets or not all(_is_assignment(s) for s in sets):

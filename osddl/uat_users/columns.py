@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from functools import cache
 from typing import Any, Final, TypeVar, overload
 
 import pyarrow as pa
@@ -19,8 +20,13 @@ import pyarrow.compute as pc
 T = TypeVar("T")
 
 CHUNK: Final = 4096  # items built at a time while a lazy sequence is iterated
-# Every character `str.strip()` removes (`str.isspace()`), for Arrow's utf8_trim.
-WHITESPACE: Final = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+@cache
+def whitespace() -> str:
+    """Every character `str.strip()` removes (`str.isspace()`), for Arrow's utf8_trim; built on
+    first use, since scanning every code point takes tens of milliseconds."""
+    return "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
 class LazySequence(Sequence[T]):
@@ -101,7 +107,7 @@ def combined(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def strip(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """`str.strip()` of every value."""
-    return combined(pc.utf8_trim(values, characters=WHITESPACE))
+    return combined(pc.utf8_trim(values, characters=whitespace()))
 
 
 def casefold(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:

@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from osddl.uat_users.catalog import Catalog, CatalogColumn, ColumnKey
 from osddl.uat_users.discovery import ColumnIds
 from osddl.uat_users.ids import UserId, canonical, id_text, sort_key
 from osddl.uat_users.outcome import Outcome, shown
-from osddl.uat_users.remap_check import ScriptCheck, check_script
 from osddl.uat_users.transform import TransformationMap
+
+if TYPE_CHECKING:
+    from osddl.uat_users.remap_check import ScriptCheck
 
 VERIFICATION_VERSION: Final = "osddl.uat-users.verification/1"
 
@@ -231,6 +233,8 @@ def verify(
     """Every rule at once: the values, the script, and the cross-check; the document. `read`:
     what the caller's reader could not read back (`inserts-read-back`), filled while `rows` is
     consumed."""
+    from osddl.uat_users.remap_check import check_script  # sqlglot: loaded by this proof only
+
     values = check_values(rows, catalog, tmap, uat_ids, expected)
     script = check_script(script_text, catalog.columns, tmap, uat_ids)
     both = values.outcome.merge(script.outcome).merge(cross_check(values, script, expected))
