@@ -85,9 +85,11 @@ def test_a_second_run_is_refused_with_one_line(
 
 
 def start(project: Path) -> subprocess.Popen[str]:
-    """`full_export` in the background; each `.  task` line reaches the pipe as it is printed."""
+    """`full_export` in the background, one task at a time (`-n 1`: a task is committed before
+    the next starts; a killed parallel run is tests/test_full_export.py's); each `.  task` line
+    reaches the pipe as it is printed."""
     return subprocess.Popen(
-        doit_command(project, "full_export"),
+        doit_command(project, "-n", "1", "full_export"),
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

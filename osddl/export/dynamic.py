@@ -10,7 +10,6 @@ forward self-references are written as NULL and collected as UPDATEs.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from osddl.export import columnar
-from osddl.io import temp_file_for
+from osddl.export.memory import use_export_pool
+from osddl.io import atomic_file
 from osddl.model.sqltype import SqlType
 from osddl.progress import Progress
 from osddl.templating import render
@@ -189,21 +189,9 @@ def _mapped(load: TableLoad, batch: pa.RecordBatch) -> pa.RecordBatch:
 
 def write_text_chunks(path: Path, chunks: Iterable[str | bytes | memoryview]) -> None:
     """Stream text (or UTF-8 bytes) chunks to a temp file in the target folder, then rename."""
-    tmp = temp_file_for(path)
-    try:
-        with open(tmp, "wb") as handle:
-            _write_all(handle, chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_all(handle: BinaryIO, chunks: Iterable[str | bytes | memoryview]) -> None:
-    for chunk in chunks:
-        handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    with atomic_file(path) as handle:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
 
 
 @dataclass
@@ -259,28 +247,21 @@ def render_table(
     """Write the table's DynamicData file and its deferred-update fragment; returns rows.
     `rendered`: the INSERT batches and the fragment already rendered from this snapshot
     (`write_body`, by the one-pass export), copied instead of rendering the snapshot again."""
+    use_export_pool()
     rows = int(pq.read_metadata(snapshot).num_rows)
     header = render("data/header.sql.j2", load=load, rows=rows, table=load.table)
     footer = render("data/footer.sql.j2", load=load, table=load.table)
-    tmp = temp_file_for(target)
-    try:
-        with Progress(f"dynamic_data:{load.table}", "rows") as progress, open(tmp, "wb") as handle:
-            handle.write(header.encode("utf-8"))
-            if rendered is None:
-                run = batch_rows * RUN_BATCHES
-                batches = _snapshot_batches(snapshot, load, run)
-                deferred = write_body(load, batches, handle, batch_rows, progress).deferred
-                write_text_chunks(fragment, (s + "\n" for s in deferred))
-            else:
-                with open(rendered[0], "rb") as body:
-                    shutil.copyfileobj(body, handle, COPY_CHUNK)
-                write_text_chunks(fragment, [rendered[1].read_bytes()])
-                progress.advance(rows)
-            handle.write(footer.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with Progress(f"dynamic_data:{load.table}", "rows") as progress, atomic_file(target) as handle:
+        handle.write(header.encode("utf-8"))
+        if rendered is None:
+            run = batch_rows * RUN_BATCHES
+            batches = _snapshot_batches(snapshot, load, run)
+            deferred = write_body(load, batches, handle, batch_rows, progress).deferred
+            write_text_chunks(fragment, (s + "\n" for s in deferred))
+        else:
+            with open(rendered[0], "rb") as body:
+                shutil.copyfileobj(body, handle, COPY_CHUNK)
+            write_text_chunks(fragment, [rendered[1].read_bytes()])
+            progress.advance(rows)
+        handle.write(footer.encode("utf-8"))
     return rows

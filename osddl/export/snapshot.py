@@ -33,6 +33,7 @@ from osddl.export.fetch import (
     dbapi_batches,
     query,
 )
+from osddl.export.memory import use_export_pool
 from osddl.io import temp_file_for
 from osddl.model.contract import Attribute, Entity
 from osddl.model.sqltype import SqlType, parse_sql_type
@@ -310,6 +311,7 @@ def write_snapshot(
     is tried first (`arrow`); when it refuses the table, the reference path writes it again.
     `consume` sees each batch as it is written (the one-pass export renders it), and is called
     again from the start when the reference path takes over."""
+    use_export_pool()
     table = _Table.of(entity)
     tmp = temp_file_for(path)
     try:
