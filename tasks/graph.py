@@ -27,7 +27,9 @@ from .report import task_report
 from .ssdt import task_ssdt, task_static_data
 from .state import BACKEND, StateReporter, state_file
 from .uat_users import task_uat_users
-from .workers import workers
+from .workers import whole_lines, workers
+
+whole_lines()
 
 DOIT_CONFIG = {
     "check_file_uptodate": filecheck.MD5Checker,  # doit's md5 rule, each file hashed once per run

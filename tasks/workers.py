@@ -16,6 +16,7 @@ import atexit
 import multiprocessing
 import multiprocessing.util  # registers its exit handler now, so that ours runs before it
 import os
+import sys
 
 MAX_WORKERS = 4
 _JOIN_SECONDS = 5.0
@@ -25,6 +26,14 @@ def workers() -> int:
     """doit's worker processes: one per usable core up to MAX_WORKERS; 0 (in-process) on one."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cores or 1, MAX_WORKERS) if (cores or 1) > 1 else 0
+
+
+def whole_lines() -> None:
+    """Line-buffered stdout and stderr (forked workers inherit them)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
 
 
 def stop_workers() -> None:

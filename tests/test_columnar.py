@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -462,3 +463,37 @@ def test_the_oracle_sees_a_forward_self_reference(tmp_path: Path) -> None:
         (tmp_path / "t.sql").read_text(),
         (tmp_path / "t.frag").read_text(),
     )
+
+
+YEARS = [1, 4, 100, 400, 1600, 1700, 1752, 1753, 1900, 1996, 2000, 2023, 2024, 2100, 2400, 9996,
+         9999]  # fmt: skip
+
+
+def test_the_day_pattern_accepts_exactly_the_calendar_days() -> None:
+    """Every YYYY-MM-DD text with month 00..13 and day 00..32 of leap and common years, centuries
+    and the edges: the render's day pattern accepts it iff `datetime.date` does."""
+    texts = [f"{y:04}-{m:02}-{d:02}" for y in YEARS for m in range(14) for d in range(33)]
+    texts += ["0000-01-01", "0000-02-29"]
+    accepted = pc.match_substring_regex(pa.array(texts), f"^{columnar._DAY}$").to_pylist()
+    for text, ok in zip(texts, accepted, strict=True):
+        try:
+            dt.date.fromisoformat(text)
+            real = True
+        except ValueError:
+            real = False
+        assert ok == real, text
+
+
+@pytest.mark.parametrize("sql_type", ["nvarchar(max)", "varchar(max)"])
+def test_texts_holding_the_renders_own_marks_render_as_literal(sql_type: str) -> None:
+    """The cut-literal kernel marks runs with private-use characters: a text holding one of them
+    beside a cut character takes the per-value path; texts around it keep the fast one."""
+    marks = [columnar._OPEN, columnar._CLOSE, columnar._PLUS]
+    values = ["plain", None, "a\nb", *(f"x{m}\ny" for m in marks), *(f"z{m}" for m in marks)]
+    parsed = parse_sql_type(sql_type)
+    expected = [literal(v, parsed) for v in values]
+    assert columnar.render(pa.array(values, pa.string()), parsed).to_pylist() == expected
+    without = [v for v in values if not (v and any(m in v for m in marks) and "\n" in v)]
+    assert columnar.render(pa.array(without, pa.string()), parsed).to_pylist() == [
+        literal(v, parsed) for v in without
+    ]
