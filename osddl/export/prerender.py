@@ -42,7 +42,7 @@ KEY_VERSION = "osddl.prerendered/1"
 
 @dataclass(frozen=True)
 class Entry:
-    """The cache files of one table's rendered body."""
+    """The files of one table's entry: the rendered body, its deferred UPDATEs, its key."""
 
     body: Path
     fragment: Path
