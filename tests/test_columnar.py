@@ -5,7 +5,6 @@ through `render_table` (against a row-by-row oracle written here from `osddl.tsq
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given
 from hypothesis import strategies as st
 
 from osddl.export import columnar, dynamic
@@ -23,14 +22,11 @@ from osddl.export.snapshot import arrow_field
 from osddl.templating import render
 from osddl.tsql import literal, quote
 from osddl.tsql.types import TYPES, SqlType, TypeInfo, parse_sql_type
+from tests.properties import examples, property_settings
 from tests.uat_users_data import attribute
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "60"))
-PROPERTY = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+EXAMPLES = examples(60)
+PROPERTY = property_settings(EXAMPLES, HealthCheck.function_scoped_fixture, HealthCheck.too_slow)
 
 # ---- values a snapshot column (or a driver) can hold ------------------------------------------
 

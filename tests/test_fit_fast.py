@@ -13,7 +13,6 @@ the renderer's layout, and that a failure names the per-value path's file, batch
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given
 from hypothesis import strategies as st
 
 from osddl.export.dynamic import Column, TableLoad, render_table
@@ -32,16 +31,14 @@ from osddl.proofs.fit_columns import between, column_check
 from osddl.proofs.fit_inserts import cleared_rows
 from osddl.tsql.scan import read_cell
 from osddl.tsql.types import INTEGER_RANGES, TYPES, SqlType, parse_sql_type
+from tests.properties import examples, property_settings
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "60"))
-PROPERTY = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
+EXAMPLES = examples(60)
+PROPERTY = property_settings(
+    EXAMPLES,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.too_slow,
+    HealthCheck.filter_too_much,
 )
 
 

@@ -10,7 +10,6 @@ documents, a wrong JSON type at a random JSONPath. Examples per reader scale wit
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
 from osddl.compare.ddl import read_ddl
@@ -30,16 +29,13 @@ from osddl.model.store import read_model
 from osddl.proofs.order import verify_order
 from osddl.uat_users.inventory import read_inventory
 from osddl.uat_users.usermap import read_user_map
+from tests.properties import examples, property_settings
 from tests.test_order import EDGES, SELF, good_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = 4
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "5")) * SCALE
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+EXAMPLES = examples(5) * SCALE
+FUZZ = property_settings(EXAMPLES, HealthCheck.too_slow, HealthCheck.data_too_large)
 
 # ---- mutations ----------------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ steers around them (each place says which xfail to lift it with).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 import uuid
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 
 from fixtures.outsystems import AttrSpec, sqlite_engine
 from tests.doit_runs import doit, tail
@@ -44,17 +43,15 @@ from tests.outsystems_strategies import (
     write,
 )
 from tests.postgres_server import create_database
+from tests.properties import examples, property_settings
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "3"))
+EXAMPLES = examples(3)
 NO_USERS = {"OSDDL_UAT_USERS_ENABLED": "0"}  # the generated databases have no user inventories
-PROPERTY = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
+PROPERTY = property_settings(
+    EXAMPLES,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
 )
 
 # Operator errors a generated database may rightly end in: (pattern in the run's output, why).

@@ -10,7 +10,6 @@ without trailing spaces): same rows, same samples in the same order, same failur
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -19,18 +18,17 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from osddl.export.remediation import comparable
 from osddl.policy.contract import DecidedColumn, DecidedReference, DecidedUnique
 from osddl.proofs import loadable
 from osddl.proofs.loadable import SAMPLE_LIMIT
+from tests.properties import examples, property_settings
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "40"))
-PROPERTY = settings(
-    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+EXAMPLES = examples(40)
+PROPERTY = property_settings(EXAMPLES, HealthCheck.too_slow)
 
 SIGMAS = ["\u03c2", "\u03c3", "\u03a3"]  # final, small, capital: one casefold, two lowerings
 TEXT = st.sampled_from(["a", "A", "a ", "A  ", "ß", "SS", "ss", *SIGMAS, "é", "É", " b", ""])

@@ -7,25 +7,21 @@ line, a batch is its other lines joined with LF, a last batch without GO only wh
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from osddl.errors import InputError
 from osddl.tsql import scan
 from osddl.tsql.read import Batch, is_go, split_batches, split_text
+from tests.properties import examples, property_settings
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "30")) * 10
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+EXAMPLES = examples(30) * 10
+SETTINGS = property_settings(EXAMPLES, HealthCheck.function_scoped_fixture)
 
 ATOMS = st.sampled_from(
     ["GO", "go", "Go;", "  GO  ", "GO ;", "G", "O", ";", "x", "--", " ", "\t", "\n", "\n\n",

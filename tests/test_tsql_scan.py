@@ -8,7 +8,6 @@ the statements, tokens and values sqlglot's path gives. Mutated scripts either l
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from osddl.export.dynamic import Column, TableLoad, render_table
@@ -41,13 +40,10 @@ from osddl.tsql.scan import (
     subset_statements,
 )
 from osddl.tsql.types import INTEGER_RANGES, KINDS
+from tests.properties import examples, property_settings
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "30"))
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+EXAMPLES = examples(30)
+SETTINGS = property_settings(EXAMPLES, HealthCheck.function_scoped_fixture, HealthCheck.too_slow)
 
 # One column type per literal form the renderer has (every kind of the type table).
 TYPES = [
