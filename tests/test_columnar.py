@@ -212,7 +212,7 @@ def _ticks(low: int, end: int, per: int) -> st.SearchStrategy[int]:
     first, last = max(low * per, INT64[0]), min(end * per - 1, INT64[1])
     micro = max(per // 10**6, 1)
     edges = [first, last, first - 1, last + 1, 0, -1, first + micro, last - micro]
-    inside = st.integers(first // micro, last // micro).map(lambda n: n * micro)
+    inside = st.integers(-(-first // micro), last // micro).map(lambda n: n * micro)  # in int64
     return (
         inside
         | st.integers(first, last)
