@@ -25,30 +25,29 @@ from collections.abc import Mapping
 from typing import Final
 
 from osddl.proofs.fit_columns import column_check
+from osddl.tsql.scan import NAME, header
 from osddl.tsql.types import SqlType
 
 Types = Mapping[tuple[str, str], Mapping[str, SqlType]]
 
 _BLANKS: Final = r"[ \t\n]*+"
-_NAME: Final = r"\[[^\]]*(?:\]\][^\]]*)*\]"  # `]]` escapes a `]`
 _HEAD: Final = re.compile(
-    rf"{_BLANKS}INSERT INTO ({_NAME})\.({_NAME}){_BLANKS}\(({_NAME}(?:, {_NAME})*)\)"
+    rf"{_BLANKS}INSERT INTO ({NAME})\.({NAME}){_BLANKS}\(({NAME}(?:, {NAME})*)\)"
     rf"{_BLANKS}VALUES{_BLANKS}"
 )
-_NAMES: Final = re.compile(_NAME)
 
 
 def cleared_rows(text: str, types: Types) -> tuple[int, int] | None:
     """(rows, values) of a batch that is one INSERT whose every cell is cleared; None when the
     batch is anything else. `types`: (schema, table) case-folded → column (case-folded) → type."""
     head = _HEAD.match(text)
-    if head is None:
-        return None
-    schema, table = _unquote(head[1]), _unquote(head[2])
+    read = header(head) if head else None
+    if head is None or read is None:
+        return None  # not the reader's plain INSERT
+    (schema, table), names = read
     columns = types.get((schema.casefold(), table.casefold()))
-    names = [_unquote(n) for n in _NAMES.findall(head[3])]
-    if columns is None or not (schema and table) or table.startswith("#") or not all(names):
-        return None  # not the reader's plain INSERT, or a table the column path reports
+    if columns is None:
+        return None  # a table the model does not know: the column path reports it
     try:
         found = tuple(columns[n.casefold()] for n in names)
     except KeyError:
@@ -65,7 +64,3 @@ def _values(sql_types: tuple[SqlType, ...]) -> re.Pattern[str]:
     """A VALUES list (without its `;`) whose every cell is in its column's cleared form."""
     row = r"\(" + ", ".join(column_check(t).form for t in sql_types) + r"\)"
     return re.compile(rf"{row}(?:,\n[ \t]*+{row})*+")
-
-
-def _unquote(name: str) -> str:
-    return name[1:-1].replace("]]", "]")

@@ -91,8 +91,8 @@ class UnreadableBatch(ValueError):
 # (what may follow it never continues it), so giving none back changes no match, only the speed.
 _WS = r"[ \t\r\n]*+"
 _STRING = r"'[^']*+(?:''[^']*+)*+'"  # quotes doubled, linear (no nested repetition)
-_NAME = r"\[[^\]]*(?:\]\][^\]]*)*\]"
-_TABLE = rf"({_NAME})\.({_NAME})"
+NAME = r"\[[^\]]*(?:\]\][^\]]*)*\]"  # a bracketed name, `]]` escaping a `]`
+_TABLE = rf"({NAME})\.({NAME})"
 _MAX_TYPE = r"[Nn]?[Vv][Aa][Rr][Cc][Hh][Aa][Rr]\([Mm][Aa][Xx]\)"
 
 
@@ -110,12 +110,12 @@ _CELL = _cell(_STRING)
 _LINE_CELL = _cell(r"'[^'\n]*+(?:''[^'\n]*+)*+'")
 _SKIP = re.compile(r"(?:[ \t\r\n]+|--[^\n]*)*")
 _INSERT = re.compile(
-    rf"INSERT INTO {_TABLE}{_WS}\(({_WS}{_NAME}(?:{_WS},{_WS}{_NAME})*){_WS}\){_WS}VALUES{_WS}"
+    rf"INSERT INTO {_TABLE}{_WS}\(({_WS}{NAME}(?:{_WS},{_WS}{NAME})*){_WS}\){_WS}VALUES{_WS}"
 )
-_NAMES = re.compile(_NAME)
+_NAMES = re.compile(NAME)
 _UPDATE = re.compile(rf"UPDATE {_TABLE} SET ")
-_ASSIGNMENT = re.compile(rf"({_NAME}) = ({_CELL})")
-_SET = re.compile(rf"(SET (?:NOCOUNT|XACT_ABORT|IDENTITY_INSERT {_NAME}\.{_NAME}) (?:ON|OFF));")
+_ASSIGNMENT = re.compile(rf"({NAME}) = ({_CELL})")
+_SET = re.compile(rf"(SET (?:NOCOUNT|XACT_ABORT|IDENTITY_INSERT {NAME}\.{NAME}) (?:ON|OFF));")
 _GUARD = re.compile(rf"IF EXISTS \(SELECT 1 FROM {_TABLE}\){_WS}THROW 50001, N{_STRING}, 1;")
 
 # One operand of a cell, by form (the groups' names are `Operand.form`s).
@@ -158,13 +158,7 @@ def _lines(width: int) -> re.Pattern[str]:
 def insert_head(text: str) -> tuple[Name, tuple[str, ...], int] | None:
     """A batch that starts (after blanks and comments) with an INSERT of the subset: its table,
     columns and where its VALUES list starts; None otherwise."""
-    position = _SKIP.match(text, 0).end()  # type: ignore[union-attr]  # always matches
-    head = _INSERT.match(text, position)
-    table = _table(head) if head else None
-    if head is None or table is None:
-        return None
-    columns = tuple(_unquote(n) for n in _NAMES.findall(head[3]))
-    return (table, columns, head.end()) if all(columns) else None
+    return _insert_head(text, _SKIP.match(text, 0).end())  # type: ignore[union-attr]
 
 
 def counted_rows(text: str, start: int, width: int) -> int | None:
@@ -336,15 +330,25 @@ def _table(match: re.Match[str]) -> Name | None:
     return (schema, table) if schema and table and not table.startswith("#") else None
 
 
+def header(match: re.Match[str]) -> tuple[Name, tuple[str, ...]] | None:
+    """Table and columns of an INSERT header matched with groups (schema, table, bracketed column
+    list), as the subset reads them; None for what it leaves to sqlglot (empty names, `#`)."""
+    table = _table(match)
+    columns = tuple(_unquote(n) for n in _NAMES.findall(match[3]))
+    return (table, columns) if table is not None and all(columns) else None
+
+
+def _insert_head(text: str, position: int) -> tuple[Name, tuple[str, ...], int] | None:
+    match = _INSERT.match(text, position)
+    found = header(match) if match else None
+    return (*found, match.end()) if match and found else None
+
+
 def _fast_insert(text: str, position: int) -> tuple[Statement, int] | None:
-    head = _INSERT.match(text, position)
-    table = _table(head) if head else None
-    if head is None or table is None:
+    head = _insert_head(text, position)
+    if head is None:
         return None
-    columns = tuple(_unquote(n) for n in _NAMES.findall(head[3]))
-    if not all(columns):
-        return None
-    position = head.end()
+    table, columns, position = head
     # Most batches end with their one INSERT: all its rows in one `findall` up to the batch's
     # last `;`; when that is not the INSERT's end (more statements follow), row by row.
     end = text.rfind(";") + 1
