@@ -165,6 +165,21 @@ def test_a_value_the_arrow_reader_cannot_read_exactly_goes_to_the_reference(
     ]
 
 
+def test_a_text_key_holding_integers_is_read_in_the_reference_order(tmp_path: Path) -> None:
+    """SQLite orders integers before text; the Arrow reader's guard turns integers into text
+    ('10' < '9'), so it must order by the column, not by the guarded value of the same name."""
+    code = replace(attribute("Code", "nvarchar(50)"), is_identifier=True)
+    table = make_entity("T", "OSUSR_T", [code, attribute("Name", "nvarchar(50)")], indexes=[])
+    conn = sqlite3.connect(tmp_path / "src.sqlite")
+    conn.execute("CREATE TABLE OSUSR_T (CODE PRIMARY KEY, NAME NVARCHAR(50))")  # no affinity
+    conn.executemany("INSERT INTO OSUSR_T VALUES (?, ?)", [("10", "b"), (9, "a"), ("x", "c")])
+    conn.commit()
+    conn.close()
+    arrow, reference = snapshots(tmp_path / "src.sqlite", table, tmp_path, 2)
+    assert arrow == reference
+    assert [r["NAME"] for r in snapshot.read_rows(tmp_path / "True.parquet")[1]] == ["a", "b", "c"]
+
+
 @pytest.mark.parametrize("arrow", [True, False])
 def test_over_precision_decimal_is_one_clear_error(tmp_path: Path, arrow: bool) -> None:
     table = entity(["D"])

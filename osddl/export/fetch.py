@@ -96,13 +96,18 @@ def query(
     columns: Sequence[tuple[str, SqlType]],
     keys: Sequence[str],
 ) -> str:
-    """The SELECT in key order (the reference query's order); SQLite's columns guarded."""
+    """The SELECT in key order (the reference query's order); SQLite's columns guarded. The
+    guarded columns keep their names, so the ORDER BY names the table's own columns: ordered by a
+    guard, SQLite would sort (an INTEGER PRIMARY KEY is read in order without sorting) and, where
+    a guard turns integers into text, in another order than the reference."""
+    source = f"{_name(schema, dialect)}.{_name(table, dialect)}"
     if dialect == "sqlite":
         select = ", ".join(f"{_guard(name, t)} AS {_name(name)}" for name, t in columns)
+        order = ", ".join(f"{source}.{_name(k)}" for k in keys)
     else:
         select = ", ".join(_name(name, dialect) for name, _ in columns)
-    order = ", ".join(_name(k, dialect) for k in keys)
-    return f"SELECT {select} FROM {_name(schema, dialect)}.{_name(table, dialect)} ORDER BY {order}"
+        order = ", ".join(_name(k, dialect) for k in keys)
+    return f"SELECT {select} FROM {source} ORDER BY {order}"
 
 
 # Arrow types of ADBC PostgreSQL whose Python values equal psycopg's (numeric: its text).
