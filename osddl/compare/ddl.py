@@ -393,8 +393,9 @@ def _piece(table: exp.Table, batch: _Batch, *, creates: bool) -> _Piece:
 
 
 def _table_key(table: exp.Table) -> str:
-    """`[Sales].[Order]` → `sales.order`; no schema means dbo."""
-    return f"{table.db or 'dbo'}.{table.name}".lower()
+    """`[Sales].[Order]` → `sales.order`; no schema means dbo. Names are case-folded, as
+    everywhere in osddl (`Größe` → `grösse`): the load looks the model's names up here."""
+    return f"{table.db or 'dbo'}.{table.name}".casefold()
 
 
 def _add(piece: _Piece, item: exp.Expr, batch: _Batch) -> None:
@@ -415,7 +416,7 @@ def _add(piece: _Piece, item: exp.Expr, batch: _Batch) -> None:
 
 def _add_column(piece: _Piece, node: exp.ColumnDef, batch: _Batch) -> None:
     """Nullable unless NOT NULL, IDENTITY or PRIMARY KEY (SQL Server's defaults)."""
-    name = node.name.lower()
+    name = node.name.casefold()
     not_null = False
     for constraint in node.constraints:
         kind = constraint.args.get("kind")
@@ -459,7 +460,7 @@ def _on_delete(options: Sequence[Any]) -> str:
 def _name(node: exp.Expr) -> str:
     while isinstance(node, exp.Ordered):
         node = node.this
-    return node.name.lower()
+    return node.name.casefold()
 
 
 def _sorted_names(nodes: Sequence[exp.Expr]) -> tuple[str, ...]:
@@ -522,7 +523,7 @@ def compare(expected: dict[str, TableShape], actual: dict[str, TableShape]) -> d
     Foreign keys and unique keys are compared only when their DDL has any at all: many tools
     script keys separately, and a side without any would otherwise drown the real drift.
     """
-    ours, theirs = _lower_keys(expected), _lower_keys(actual)
+    ours, theirs = _folded_keys(expected), _folded_keys(actual)
     compared = {
         "foreignKeys": any(table.foreign_keys for table in theirs.values()),
         "uniqueKeys": any(table.unique for table in theirs.values()),
@@ -550,16 +551,16 @@ def compare(expected: dict[str, TableShape], actual: dict[str, TableShape]) -> d
     }
 
 
-def _lower_keys(tables: Mapping[str, TableShape]) -> dict[str, TableShape]:
-    return {name.lower(): table for name, table in tables.items()}
+def _folded_keys(tables: Mapping[str, TableShape]) -> dict[str, TableShape]:
+    return {name.casefold(): table for name, table in tables.items()}
 
 
 def _table_drift(
     ours: TableShape, theirs: TableShape, compared: Mapping[str, bool]
 ) -> dict[str, Any]:
     """All drift of one common table, or {} when the shapes agree."""
-    mine = {name.lower(): col for name, col in ours.columns.items()}
-    other = {name.lower(): col for name, col in theirs.columns.items()}
+    mine = {name.casefold(): col for name, col in ours.columns.items()}
+    other = {name.casefold(): col for name, col in theirs.columns.items()}
     common = sorted(mine.keys() & other.keys())
     drift: dict[str, Any] = {
         "columnsOnlyOurs": sorted(mine.keys() - other.keys()),
@@ -587,7 +588,7 @@ def _null(column: ColumnShape) -> str:
 
 def _pk_drift(ours: tuple[str, ...], theirs: tuple[str, ...]) -> list[dict[str, Any]]:
     """Order matters: it is the clustered key order."""
-    mine, other = [c.lower() for c in ours], [c.lower() for c in theirs]
+    mine, other = [c.casefold() for c in ours], [c.casefold() for c in theirs]
     return [] if mine == other else [{"ours": mine, "theirs": other}]
 
 
