@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from osddl.model.contract import Entity, Module
-from osddl.uat_users.artifacts import UAT_ARTIFACTS
+from osddl.uat_users.files import UAT_ARTIFACTS
 
 RowCounter = Literal["parquet", "dynamic"]
 # Who removes a file of this kind that a rerun would not produce: the run's sweep, the producing

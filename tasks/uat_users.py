@@ -11,7 +11,7 @@ from osddl.layout import path
 from osddl.model.store import read_model
 from osddl.options import catalog_options, uat_users_stage_options
 from osddl.stages.uat_users import uat_users_to_files, user_catalog
-from osddl.uat_users.artifacts import UAT_ARTIFACTS
+from osddl.uat_users.files import UAT_ARTIFACTS
 
 from .common import artifact, checked, operator_action, options_changed, out, selection
 

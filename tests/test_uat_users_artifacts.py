@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 
 from osddl.uat_users.analysis import Analysis, analyse
-from osddl.uat_users.artifacts import UAT_ARTIFACTS, render_artifacts, write_artifacts
+from osddl.uat_users.artifacts import render_artifacts, write_artifacts
+from osddl.uat_users.files import UAT_ARTIFACTS
 from osddl.uat_users.ids import IdKind
 from osddl.uat_users.schemas import SCHEMAS
 from osddl.uat_users.transform import map_from_document

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from osddl.docgen import regenerated
-from osddl.uat_users.artifacts import UAT_ARTIFACTS
 from osddl.uat_users.docs import DOC
+from osddl.uat_users.files import UAT_ARTIFACTS
 from osddl.uat_users.matching import STATUSES
 from osddl.uat_users.messages import FILE_RULES, MESSAGES, RULES
 from osddl.uat_users.settings import UAT_USERS_KEYS

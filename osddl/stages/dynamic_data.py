@@ -8,7 +8,6 @@ from pathlib import Path
 from osddl.export.dynamic import Column, TableLoad, render_table
 from osddl.export.load_order import LoadOrderDocument, read_load_order
 from osddl.export.prerender import Entry, take
-from osddl.export.remediation import ledger_transform
 from osddl.export.snapshot import exported_attributes
 from osddl.layout import path
 from osddl.model.contract import Entity, Module
@@ -17,8 +16,6 @@ from osddl.model.sqltype import parse_sql_type
 from osddl.model.store import read_model
 from osddl.options import RenderTable
 from osddl.selection import find_table, table_id
-from osddl.stages.remediation import read_ledger
-from osddl.stages.uat_users import read_transformation_map
 
 
 def dynamic_key(insert_mode: str) -> str:
@@ -55,11 +52,18 @@ def render_dynamic(options: RenderTable, model_path: Path, table: str, out: Path
     load = table_load(
         module, entity, read_load_order(out / path("load_order")), model.source.engine
     )
+    # The map and the ledger are read only when used: their modules load the uat-users analysis
+    # and the proofs' readers, which a plain render does not need.
     if options.user_columns:
+        from osddl.stages.uat_users import read_transformation_map
+
         tmap = read_transformation_map(out)
         load.mapped = {column: tmap.map_array for column in options.user_columns}
     snapshot = out / path("snapshot", module, entity)
     if options.remediate:
+        from osddl.export.remediation import ledger_transform
+        from osddl.stages.remediation import read_ledger
+
         load.remediate = ledger_transform(read_ledger(out), entity, snapshot)
     batch_rows = options.render.batch_rows
     entry = take(Entry.of(out, entity.schema, entity.physical_name), load, batch_rows, snapshot)

@@ -1,61 +1,23 @@
-"""The files of `out/uat-users/`: which exist after a run, their content, and the writer.
-
-`UAT_ARTIFACTS` is the one list of the stage's files (name, schema, when it is written); the
-artifact layout table and the docs take it from here. When validation fails, only what helps the
-operator fix the inputs is written (validation report, catalog, and after an analysis the map
-template, preview, matching report and discovery); the transformation map and the UPDATE script
-are then removed, so a stale one is never applied.
+"""The files of `out/uat-users/` (listed in `osddl.uat_users.files`): their content, and the
+writer. When validation fails, only what helps the operator fix the inputs is written (validation
+report, catalog, and after an analysis the map template, preview, matching report and discovery);
+the transformation map and the UPDATE script are then removed, so a stale one is never applied.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any
 
 from osddl.io import atomic_write_text, write_json
 from osddl.uat_users.analysis import Analysis
 from osddl.uat_users.catalog import catalog_text
 from osddl.uat_users.documents import discovery_document, validation_document
+from osddl.uat_users.files import UAT_ARTIFACTS
 from osddl.uat_users.remap_sql import remap_script
 from osddl.uat_users.reports import matching_report_csv, preview_csv, template_csv
 from osddl.uat_users.transform import map_document
-
-When = Literal["always", "analysed", "passed", "verify"]
-
-
-@dataclass(frozen=True)
-class UatArtifact:
-    name: str  # file name under out/uat-users/
-    when: When  # always; after an analysis; only when validation passed; by the verifier
-    doc: str
-    schema: str | None = None  # its JSON Schema's name (osddl.uat_users.schemas.SCHEMAS)
-
-
-UAT_ARTIFACTS: Final[tuple[UatArtifact, ...]] = (
-    UatArtifact("00_user_map.template.csv", "analysed",
-                "Every orphan with its QA user and the suggested target; copy to the map."),
-    UatArtifact("01_preview.csv", "analysed",
-                "Per column and orphan id: the target and the rows that change."),
-    UatArtifact("02_apply_user_remap.sql", "passed",
-                "Standalone UPDATE script for a database loaded with QA ids."),
-    UatArtifact("03_catalog.txt", "always", "Every user-reference column and why."),
-    UatArtifact("04_matching_report.csv", "analysed",
-                "How each orphan was matched, and the status of every map row."),
-    UatArtifact("transformation-map.json", "passed", "The final QA id → UAT id map.",
-                "uat-users-transformation-map"),
-    UatArtifact("uat-users-orphan-discovery.json", "analysed",
-                "Distinct ids per column, the orphans with provenance, input fingerprints.",
-                "uat-users-orphan-discovery"),
-    UatArtifact("uat-users-validation-report.json", "always",
-                "Pass, fail or not-checked per rule, each failure with its fix.",
-                "uat-users-validation-report"),
-    UatArtifact("uat-users-verification.json", "verify",
-                "Proof from the emitted INSERTs and the UPDATE script (written by the verifier).",
-                "uat-users-verification"),
-)  # fmt: skip
-
-BY_NAME: Final = {a.name: a for a in UAT_ARTIFACTS}
 
 Content = str | dict[str, Any]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from osddl.uat_users.artifacts import UAT_ARTIFACTS
+from osddl.uat_users.files import UAT_ARTIFACTS
 from osddl.uat_users.matching import STATUSES
 from osddl.uat_users.messages import messages_table, rules_table
 from osddl.uat_users.verify import VERIFY_RULES
