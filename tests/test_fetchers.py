@@ -57,15 +57,23 @@ COLUMNS: dict[str, tuple[str, str, st.SearchStrategy[Any]]] = {
 }
 
 
-def entity(names: list[str], schema: str = "dbo") -> Entity:
+# The key column: SQLite's rowid (INTEGER PRIMARY KEY, an int identifier), or a key column without
+# affinity holding integers and text side by side (an nvarchar identifier; SQLite orders integers
+# before text).
+KEYS: dict[str, tuple[str, str]] = {"rowid": ("INTEGER", "int"), "mixed": ("", "nvarchar(20)")}
+
+
+def entity(names: list[str], schema: str = "dbo", key: str = "rowid") -> Entity:
     others = [attribute(f"C{n}", COLUMNS[n][1]) for n in names]
-    return make_entity("T", "OSUSR_T", [attribute("Id", "int"), *others], schema, indexes=[])
+    identifier = replace(attribute("Id", KEYS[key][1]), is_identifier=True)
+    return make_entity("T", "OSUSR_T", [identifier, *others], schema, indexes=[])
 
 
-def database(path: Path, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+def database(path: Path, names: list[str], rows: list[tuple[Any, ...]], key: str = "rowid") -> None:
     declared = ", ".join(f"C{n} {COLUMNS[n][0]}" for n in names)
     conn = sqlite3.connect(path)
-    conn.execute(f"CREATE TABLE OSUSR_T (ID INTEGER PRIMARY KEY, {declared})".replace(", )", ")"))
+    key_column = f"ID {KEYS[key][0]} PRIMARY KEY".replace("  ", " ")
+    conn.execute(f"CREATE TABLE OSUSR_T ({key_column}, {declared})".replace(", )", ")"))
     marks = ", ".join("?" * (len(names) + 1))
     conn.executemany(f"INSERT INTO OSUSR_T VALUES ({marks})", rows)
     conn.commit()
@@ -89,16 +97,27 @@ def snapshots(db: Path, table: Entity, out: Path, batch_rows: int) -> tuple[Any,
     return results[0], results[1]
 
 
+Table = tuple[list[str], list[tuple[Any, ...]], int, str]
+MIXED_KEYS = st.integers(-(2**40), 2**40) | st.text(max_size=3)
+
+
 @st.composite
-def tables(draw: st.DrawFn) -> tuple[list[str], list[tuple[Any, ...]], int]:
+def tables(draw: st.DrawFn) -> Table:
     names = draw(st.lists(st.sampled_from(sorted(COLUMNS)), min_size=1, max_size=4, unique=True))
+    key = draw(st.sampled_from(sorted(KEYS)))
     count = draw(st.integers(0, 25))
+    if key == "rowid":
+        keys: list[Any] = list(range(1, count + 1))
+    else:  # 1 and '1' are two keys to SQLite
+        keys = draw(st.lists(MIXED_KEYS, max_size=count, unique_by=lambda k: (type(k), k)))
     leading_nulls = draw(st.integers(0, 4))  # a column undecided in the first batch
     rows = []
-    for key in range(1, count + 1):
-        cells = [None if key <= leading_nulls else draw(st.none() | COLUMNS[n][2]) for n in names]
-        rows.append((key, *cells))
-    return names, rows, draw(st.integers(1, 8))
+    for number, value in enumerate(keys, 1):
+        cells = [
+            None if number <= leading_nulls else draw(st.none() | COLUMNS[n][2]) for n in names
+        ]
+        rows.append((value, *cells))
+    return names, rows, draw(st.integers(1, 8)), key
 
 
 @settings(
@@ -108,12 +127,12 @@ def tables(draw: st.DrawFn) -> tuple[list[str], list[tuple[Any, ...]], int]:
 )
 @given(case=tables())
 def test_arrow_reader_and_reference_give_the_same_snapshot_bytes(
-    case: tuple[list[str], list[tuple[Any, ...]], int], tmp_path_factory: pytest.TempPathFactory
+    case: Table, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    names, rows, batch_rows = case
+    names, rows, batch_rows, key = case
     out = tmp_path_factory.mktemp("fetch")
-    database(out / "src.sqlite", names, rows)
-    arrow, reference = snapshots(out / "src.sqlite", entity(names), out, batch_rows)
+    database(out / "src.sqlite", names, rows, key)
+    arrow, reference = snapshots(out / "src.sqlite", entity(names, key=key), out, batch_rows)
     assert arrow == reference
 
 
