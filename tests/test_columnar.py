@@ -251,6 +251,38 @@ def test_temporal_columns_convert_as_the_converters(column: tuple[SqlType, pa.Ar
     _assert_as_the_converter(*column)
 
 
+TEMPORAL_TYPES = [t for t in TYPES if t.family in ("date", "time", "datetime")]
+
+
+@st.composite
+def moment_texts(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
+    """Driver text of one layout for a whole column (SQLite's usual case): `YYYY-MM-DD`, a blank
+    or `T`, `hh:mm:ss`, and no fraction, a bare `.` or 1..9 digits; some values of another
+    layout or of the same length but not a moment at all."""
+    sql_type = _type_text(draw(st.sampled_from(TEMPORAL_TYPES)), draw)
+    separator = draw(st.sampled_from([" ", "T"]))
+    digits = draw(st.none() | st.integers(0, 9))
+
+    def text(moment: dt.datetime) -> str:
+        clock = moment.strftime("%H:%M:%S")
+        fraction = "" if digits is None else "." + f"{moment.microsecond:06d}000"[:digits]
+        return f"{moment.date().isoformat()}{separator}{clock}{fraction}"
+
+    moments = st.datetimes(min_value=dt.datetime(1, 1, 1)).map(text)
+    odd = st.sampled_from(["2023-02-30 10:00:00", "2023-01-01", "2023-01-01 10:00:00.123456789"])
+    others = odd if draw(st.booleans()) else st.nothing()
+    values = draw(st.lists(st.none() | moments | others))
+    return sql_type, pa.array(values, pa.string())
+
+
+@PROPERTY
+@given(column=moment_texts())
+def test_moment_text_of_one_layout_converts_as_the_converters(
+    column: tuple[SqlType, pa.Array],
+) -> None:
+    _assert_as_the_converter(*column)
+
+
 DECIMAL_TYPES = [t for t in TYPES if t.arrow == "decimal"]
 
 
