@@ -312,6 +312,48 @@ def test_decimal_columns_convert_as_the_converter(column: tuple[SqlType, pa.Arra
     _assert_as_the_converter(*column)
 
 
+@st.composite
+def decimal_floats(draw: st.DrawFn) -> tuple[SqlType, pa.Array]:
+    """float64 columns as SQLite gives DECIMAL(p,s) values: mostly the doubles nearest to numbers
+    of at most s decimals (Arrow's own cast is taken then), from tiny to past the bound of that
+    shortcut, sometimes with a double of more decimals (a half-way one too), -0.0 or NULL."""
+    wide = st.sampled_from(["decimal(38,0)", "numeric(20,1)"]).map(parse_sql_type)
+    sql_type = draw(wide | st.sampled_from(DECIMAL_TYPES).map(lambda t: _type_text(t, draw)))
+    scale = sql_type.precision_scale()[1]
+    digits = draw(st.integers(1, 17))
+    exact = st.integers(-(10**digits), 10**digits).map(lambda n: n / 10**scale)
+    # Past 2^53 a double's digits are not its shortest repr's (2^60 prints as 1.152921504606847e18).
+    big = [2.0**50, 2.0**60, -(2.0**57) - 2**5, 123456789012345678.0, 9.5e15]
+    odd = st.sampled_from([1.00005, -2.675, 0.1 + 0.2, 1e-300, -0.0, *big])
+    others = odd | FLOATS if draw(st.booleans()) else st.nothing()
+    values = draw(st.lists(st.none() | exact | others, max_size=12))
+    return sql_type, pa.array(values, pa.float64())
+
+
+@PROPERTY
+@given(column=decimal_floats())
+def test_decimal_floats_convert_as_the_converter(column: tuple[SqlType, pa.Array]) -> None:
+    _assert_as_the_converter(*column)
+
+
+def test_a_float_column_of_few_decimals_takes_arrows_cast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut is taken (the text path is not), and refused for a value with more
+    decimals than the column keeps."""
+    texts: list[int] = []
+    original = columnar._decimal_from_text
+
+    def spy(text: pa.Array, target: pa.Decimal128Type) -> Any:
+        texts.append(len(text))
+        return original(text, target)
+
+    monkeypatch.setattr(columnar, "_decimal_from_text", spy)
+    decimal = parse_sql_type("decimal(18,4)")
+    _assert_as_the_converter(decimal, pa.array([-13176871.3929, 0.1, None, 5.0]))
+    assert texts == []
+    _assert_as_the_converter(decimal, pa.array([1.5, 1.00005]))
+    assert texts == [2]
+
+
 @pytest.mark.parametrize(
     "array",
     [

@@ -29,6 +29,7 @@ from tests.model_builders import make_entity
 from tests.test_fetchers import (
     COLUMNS,
     EXAMPLES,
+    Table,
     database,
     entity,
     postgres_snapshots,
@@ -90,15 +91,15 @@ def test_sqlite_table_of_every_family_is_read_by_the_dbapi_fetcher(
 )
 @given(case=tables())
 def test_dbapi_fetcher_and_reference_give_the_same_snapshot_bytes(
-    case: tuple[list[str], list[tuple[Any, ...]], int],
+    case: Table,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    names, rows, batch_rows = case
+    names, rows, batch_rows, key = case
     out = tmp_path_factory.mktemp("dbapi")
-    database(out / "src.sqlite", names, rows)
+    database(out / "src.sqlite", names, rows, key)
     through_dbapi(monkeypatch, "sqlite")
-    fast, reference = snapshots(out / "src.sqlite", entity(names), out, batch_rows)
+    fast, reference = snapshots(out / "src.sqlite", entity(names, key=key), out, batch_rows)
     assert fast == reference
 
 

@@ -203,6 +203,36 @@ def _narrow(array: pa.Array) -> tuple[pa.Array, pa.Array] | None:
     ), fits
 
 
+def _unscaled(array: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The low and high 64 bits of each decimal128's integer (no copy; garbage under NULLs)."""
+    data = array.buffers()[1]
+    words = pa.Array.from_buffers(pa.int64(), 2 * (len(array) + array.offset), [None, data])
+    pairs = pa.FixedSizeListArray.from_arrays(words, 2).slice(array.offset, len(array))
+    return pc.list_element(pairs, 0), pc.list_element(pairs, 1)
+
+
+def _decimal_from_float(array: pa.Array, target: pa.Decimal128Type) -> pa.Array | None:
+    """A float64 column as decimal128(p, s) by Arrow's own cast, where that provably is the
+    reference's `Decimal(repr(x))` rounded to s decimals; None (the text path decides) unless
+    it holds for every value. Below 2^50 / 10^(s+1), decimals of s + 1 places are more than an
+    ulp apart, so at most one of them rounds to x, and it is then x's shortest repr: the cast's
+    result d is that one when d's integer divided by 10^s in float64 (exact operands, correctly
+    rounded) gives x back. Such x need no rounding; the last cast refuses a d wider than p."""
+    scale = target.scale
+    if scale > 15:
+        return None
+    bound = 2.0**50 / 10 ** (scale + 1)
+    if not pc.all(pc.or_kleene(pc.less(pc.abs(array), bound), pc.is_null(array))).as_py():
+        return None
+    cast = pc.cast(array, pa.decimal128(38, scale), safe=False)
+    low, high = _unscaled(cast)
+    back = pc.divide(pc.cast(low, pa.float64()), float(10**scale))
+    ok = pc.and_(pc.equal(back, array), pc.equal(high, pc.if_else(pc.less(low, 0), -1, 0)))
+    if not pc.all(pc.or_kleene(ok, pc.is_null(array))).as_py():
+        return None
+    return pc.cast(cast, target)
+
+
 def _snapshot_decimal(
     array: pa.Array, target: pa.Decimal128Type
 ) -> tuple[pa.Array, pa.Array] | None:
@@ -214,6 +244,9 @@ def _snapshot_decimal(
     if pa.types.is_int64(array.type):
         wide = pc.cast(array, pa.decimal128(19, 0))
         return _decimal_from_decimal(wide, pc.is_valid(array), target)
+    cast = _decimal_from_float(array, target) if pa.types.is_float64(array.type) else None
+    if cast is not None:
+        return cast, pc.is_valid(array)
     if pa.types.is_floating(array.type):  # shortest round-trip digits, as Python's repr
         return _decimal_from_text(pc.cast(array, pa.string()), target)
     if pa.types.is_string(array.type):
