@@ -10,6 +10,7 @@ forward self-references are written as NULL and collected as UPDATEs.
 
 from __future__ import annotations
 
+import bisect
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,8 +28,14 @@ from osddl.model.sqltype import SqlType
 from osddl.progress import Progress
 from osddl.templating import render
 from osddl.tsql import literal, qualified, quote
+from osddl.tsql.types import SQL_SERVER_BATCH_BYTES
 
 MAX_BATCH_ROWS = 1000  # SQL Server's limit for one row constructor
+# Bytes (UTF-8) of an INSERT batch's row tuples: a batch ends before a row would pass them. SQL
+# Server refuses a batch longer than `SQL_SERVER_BATCH_BYTES` (256 MiB of UTF-16); 32 MiB of UTF-8
+# is at most 64 MiB of UTF-16, a quarter of that. Only rows of more than 32 KiB on average make
+# batches of fewer than 1,000 rows.
+MAX_BATCH_BYTES = SQL_SERVER_BATCH_BYTES // 8
 COPY_CHUNK = 1 << 20  # bytes per read when a rendered body is copied into the script
 # INSERT batches rendered together: memory holds at most this many batches of rows; 50 batches of
 # 1,000 rows are one snapshot batch at the default `data.fetch_rows` (50,000), so the one pass
@@ -162,14 +169,56 @@ def _rows(load: TableLoad, batch: pa.RecordBatch, seen: set[Any], deferred: _Def
     return pc.binary_join_element_wise(_text("    ("), cells, _text("),\n"), _text(""))
 
 
-def _groups(rows: pa.Array, size: int) -> Iterator[tuple[int, memoryview]]:
-    """Each `size` rows (count, UTF-8 text without the last `,\n`): slices of the array's
-    buffer, written as they are (no copy)."""
-    offsets = memoryview(rows.buffers()[1]).cast("i")[rows.offset :]
-    data = memoryview(rows.buffers()[2] or b"")
-    for start in range(0, len(rows), size):
-        stop = min(start + size, len(rows))
-        yield stop - start, data[offsets[start] : offsets[stop] - 2]
+@dataclass
+class _Groups:
+    """The table's row tuples cut into INSERT batches of at most `size` rows and `budget` bytes
+    (a row larger than the budget is a batch of its own), counted from the table's first row
+    whatever runs the rows were rendered in: a batch may continue into the next run. A batch is
+    its row count and the slices of the runs' buffers that hold its text (no copy)."""
+
+    size: int
+    budget: int
+    pieces: list[memoryview] = field(default_factory=list)
+    rows: int = 0
+    bytes: int = 0
+
+    def add(self, tuples: pa.Array) -> Iterator[tuple[int, list[memoryview]]]:
+        """The batches these row tuples (`    (...),\n` each) complete."""
+        offsets = memoryview(tuples.buffers()[1]).cast("i")[tuples.offset :]
+        data = memoryview(tuples.buffers()[2] or b"")
+        start, end = 0, len(tuples)
+        while start < end:
+            stop = min(start + self.size - self.rows, end)
+            limit = offsets[start] + self.budget - self.bytes
+            if offsets[stop] > limit:  # the budget ends this batch first
+                fit = bisect.bisect_right(offsets, limit, start, stop + 1) - 1
+                fit = max(fit, start + 1) if self.rows == 0 else fit
+                self._keep(data, offsets, start, fit)
+                yield self._batch()
+                start = fit
+                continue
+            self._keep(data, offsets, start, stop)
+            start = stop
+            if self.rows == self.size:
+                yield self._batch()
+
+    def rest(self) -> Iterator[tuple[int, list[memoryview]]]:
+        """The last, partial batch."""
+        if self.rows:
+            yield self._batch()
+
+    def _keep(self, data: memoryview, offsets: memoryview, start: int, stop: int) -> None:
+        if stop > start:
+            self.pieces.append(data[offsets[start] : offsets[stop]])
+            self.rows += stop - start
+            self.bytes += offsets[stop] - offsets[start]
+
+    def _batch(self) -> tuple[int, list[memoryview]]:
+        """The batch held so far, without its last `,\n`."""
+        pieces, rows = self.pieces, self.rows
+        pieces[-1] = pieces[-1][:-2]
+        self.pieces, self.rows, self.bytes = [], 0, 0
+        return rows, pieces
 
 
 def _snapshot_batches(snapshot: Path, load: TableLoad, run: int) -> Iterator[pa.RecordBatch]:
@@ -224,15 +273,22 @@ def write_body(
     run = batch_rows * RUN_BATCHES
     names = [c.physical for c in load.columns]
     body = Body(deferred=deferred.statements)
-    for batch in columnar.exact_batches((b.select(names) for b in batches), run):
-        batch = load.remediate(batch) if load.remediate else batch
-        for count, tuples in _groups(_rows(load, _mapped(load, batch), seen, deferred), batch_rows):
+    groups = _Groups(batch_rows, MAX_BATCH_BYTES)
+
+    def write(found: Iterable[tuple[int, list[memoryview]]]) -> None:
+        for count, pieces in found:
             handle.write(head)
-            handle.write(tuples)
+            for piece in pieces:
+                handle.write(piece)
             handle.write(tail)
             body.rows += count
             if progress is not None:
                 progress.advance(count)
+
+    for batch in columnar.exact_batches((b.select(names) for b in batches), run):
+        batch = load.remediate(batch) if load.remediate else batch
+        write(groups.add(_rows(load, _mapped(load, batch), seen, deferred)))
+    write(groups.rest())
     return body
 
 

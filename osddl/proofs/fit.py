@@ -9,11 +9,12 @@ than `varbinary(n)`, a decimal with more integer digits than `p - s` or more dec
 an integer or money value outside its type's range, a `datetime` / `smalldatetime` outside its
 days, a time of day finer than the type keeps (`datetime` rounds to 1/300 s, `smalldatetime` to
 the minute, `datetime2(n)` / `time(n)` / `datetimeoffset(n)` to n digits). Every limit is a fact of
-the type table (`osddl.tsql.types`). `misfit` is the one rule, also applied by the policy to the
-profile's observed extremes. A batch that is one INSERT whose every cell's text shows it fits is
-cleared by one match (`fit_inserts`); any other INSERT is checked column by column: `fit_columns`
-clears the cells whose text alone shows they fit, and only the others are read and checked one by
-one.
+the type table (`osddl.tsql.types`), as is SQL Server's longest batch (a batch longer than
+256 MiB of UTF-16 is refused whatever it holds). `misfit` is the one rule, also applied by the
+policy to the profile's observed extremes. A batch that is one INSERT whose every cell's text
+shows it fits is cleared by one match (`fit_inserts`); any other INSERT is checked column by
+column: `fit_columns` clears the cells whose text alone shows they fit, and only the others are
+read and checked one by one.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ from osddl.tsql.types import (
     INTEGER_RANGES,
     MONEY_RANGES,
     SIZED,
+    SQL_SERVER_BATCH_BYTES,
     UNICODE_SIZED,
     clock_step,
     precision_text,
     stored_seconds,
+    utf16_size,
 )
 
 VERSION: Final = "osddl.fit-verification/1"
@@ -201,6 +204,8 @@ def _check_file(
     report.files += 1
     rows = 0
     for batch in batches(dynamic_dir / include):
+        if 4 * len(batch.text) > SQL_SERVER_BATCH_BYTES:  # else it fits even as 4-byte characters
+            _check_size(batch.text, include, batch.number, report)
         cleared = None if per_value else cleared_rows(batch.text, types)
         if cleared is not None:  # one INSERT, every cell cleared by one match (`fit_inserts`)
             rows += cleared[0]
@@ -226,6 +231,22 @@ def _check_file(
                 continue
             for name, cells in zip(node.columns, zip(*node.rows, strict=True), strict=True):
                 where.check_column(name, cells)
+
+
+def _check_size(text: str, include: str, number: int, report: _Report) -> None:
+    """A batch longer than SQL Server takes: sqlcmd stops there (the renderer cuts batches far
+    below it, so it is one row too large for any INSERT)."""
+    size = utf16_size(text)
+    if size > SQL_SERVER_BATCH_BYTES:
+        report.fail(
+            "batch-too-large",
+            include,
+            f"batch {number}: {size:,} bytes as SQL Server receives it (UTF-16), over its batch "
+            f"limit of {SQL_SERVER_BATCH_BYTES:,} (65,536 network packets of 4,096 bytes); a row "
+            "this large cannot be one INSERT: leave its column out of the export (or the table, "
+            "with the selection) and move that data another way",
+            batch=number,
+        )
 
 
 class _Where:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Final, Literal
 
 from osddl.errors import InputError
 
@@ -223,6 +223,16 @@ def literal_kind(sql_type: SqlType) -> str:
     if kind is None:
         raise ValueError(f"no data literal exists for a {sql_type.name} column")
     return kind
+
+
+# The longest batch SQL Server takes: 65,536 network packets of the default 4,096 bytes (sqlcmd
+# `-a`), counted as it arrives, in UTF-16.
+SQL_SERVER_BATCH_BYTES: Final = 65_536 * 4_096
+
+
+def utf16_size(text: str) -> int:
+    """Bytes of `text` in UTF-16: two per character, four past U+FFFF."""
+    return 2 * len(text) if text.isascii() else len(text.encode("utf-16-le"))
 
 
 INTEGER_RANGES: dict[str, tuple[int, int]] = {
