@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osddl.export import dynamic
+from osddl.export import columnar, dynamic
 from osddl.export.dynamic import _Groups, render_table
 from osddl.model.sqltype import parse_sql_type
 from osddl.proofs import fit
@@ -129,3 +129,48 @@ def test_a_batch_over_sql_servers_limit_fails_the_fit_proof(
         r"limit of 300 ",
         failure["detail"],
     )
+
+
+@st.composite
+def batch_runs(draw: st.DrawFn) -> tuple[list[pa.RecordBatch], int, int]:
+    texts = draw(st.lists(st.text(max_size=20), max_size=40))
+    cuts = sorted(draw(st.lists(st.integers(0, len(texts)), max_size=4)))
+    table = pa.table({"id": list(range(len(texts))), "text": pa.array(texts, pa.string())})
+    pieces = [
+        table.slice(start, stop - start).combine_chunks()
+        for start, stop in zip([0, *cuts], [*cuts, len(texts)], strict=True)
+    ]
+    incoming = [b for piece in pieces for b in piece.to_batches()]
+    return incoming, draw(st.integers(1, 8)), draw(st.integers(1, 400))
+
+
+@PROPERTY
+@given(case=batch_runs())
+def test_runs_keep_every_row_in_order_within_their_bounds(
+    case: tuple[list[pa.RecordBatch], int, int],
+) -> None:
+    incoming, rows, budget = case
+    runs = list(columnar.bounded_runs(iter(incoming), rows, budget))
+    joined = [r for run in runs for r in run.to_pylist()]
+    assert joined == [r for batch in incoming for r in batch.to_pylist()]
+    assert all(0 < run.num_rows <= rows for run in runs)
+
+
+def test_a_batch_of_wide_rows_is_cut_by_bytes() -> None:
+    batch = pa.record_batch({"blob": pa.array([b"x" * 1000] * 8, pa.binary())})
+    runs = list(columnar.bounded_runs(iter([batch]), 100, 2100))
+    assert [run.num_rows for run in runs] == [2, 2, 2, 2]
+
+
+def test_the_script_does_not_depend_on_the_runs(tmp_path: Path) -> None:
+    """Runs of one row (a tiny RUN_BYTES) or of one INSERT batch render the same bytes."""
+    load, data = small_table()
+    parquet = tmp_path / "t.parquet"
+    snapshot(load, data, parquet)
+    expected = rendered(load, parquet, tmp_path / "default", 2, None)
+    with mock.patch.object(dynamic, "RUN_BYTES", 1):
+        assert rendered(load, parquet, tmp_path / "rows", 2, None) == expected
+        entry = one_pass(load, parquet, tmp_path / "out", 3, 2)
+        assert rendered(load, parquet, tmp_path / "one-pass", 2, entry) == expected
+    with mock.patch.object(dynamic, "RUN_BATCHES", 1):
+        assert rendered(load, parquet, tmp_path / "batches", 2, None) == expected

@@ -125,6 +125,36 @@ def exact_batches(
         yield pa.Table.from_batches(pending, schema=schema).combine_chunks().to_batches()[0]
 
 
+def bounded_runs(
+    batches: Iterable[pa.RecordBatch], rows: int, budget: int
+) -> Iterator[pa.RecordBatch]:
+    """The same rows, in order, in runs of at most `rows` rows and about `budget` bytes: a longer
+    batch is cut (by bytes into equal row counts: a row is never cut), consecutive shorter ones
+    are joined while they stay within both. Memory then stays bounded however wide the rows are;
+    where the runs end is the caller's free choice (the renderer's output does not depend on it)."""
+    pending: list[pa.RecordBatch] = []
+    count = size = 0
+    for batch in batches:
+        parts = max(1, -(-batch.nbytes // budget), -(-batch.num_rows // rows))
+        step = -(-batch.num_rows // parts) if batch.num_rows else 0
+        for start in range(0, batch.num_rows, step or 1):
+            piece = batch.slice(start, step)
+            if pending and (count + piece.num_rows > rows or size + piece.nbytes > budget):
+                yield _joined(pending)
+                pending, count, size = [], 0, 0
+            pending.append(piece)
+            count += piece.num_rows
+            size += piece.nbytes
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
 # ---- snapshot: fetched column → snapshot type -------------------------------------------------
 
 # Decimal text Arrow casts exactly into decimal128(38, 17) (21 integer digits at most).

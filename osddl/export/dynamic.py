@@ -42,6 +42,9 @@ COPY_CHUNK = 1 << 20  # bytes per read when a rendered body is copied into the s
 # renders each fetched batch as it comes, without joining or cutting it (about 7% less CPU than
 # runs of 16 batches, which paid every kernel's fixed cost three times as often).
 RUN_BATCHES = 50
+# Bytes of snapshot values rendered together, so that a run of wide rows (files in Binary Data
+# attributes) holds about this much, its rendered text about twice as much, never Arrow's 2 GiB.
+RUN_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -222,10 +225,14 @@ class _Groups:
 
 
 def _snapshot_batches(snapshot: Path, load: TableLoad, run: int) -> Iterator[pa.RecordBatch]:
-    """The table's columns from its snapshot, read on a background thread."""
+    """The table's columns from its snapshot, read on a background thread, `run` rows at a time
+    or fewer where its rows average more than RUN_BYTES / `run` bytes."""
     parquet = pq.ParquetFile(snapshot, pre_buffer=False)  # pre-buffering grows with the file
     names = [c.physical for c in load.columns]
-    return columnar.prefetch(parquet.iter_batches(batch_size=run, columns=names))
+    meta = parquet.metadata
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    rows = max(1, min(run, RUN_BYTES * meta.num_rows // max(size, 1)))
+    return columnar.prefetch(parquet.iter_batches(batch_size=rows, columns=names))
 
 
 def _mapped(load: TableLoad, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -262,8 +269,8 @@ def write_body(
     batch_rows: int = MAX_BATCH_ROWS,
     progress: Progress | None = None,
 ) -> Body:
-    """Render snapshot `batches` (in key order; any sizes) as INSERT batches of `batch_rows` rows,
-    RUN_BATCHES batches at a time, into `handle`."""
+    """Render snapshot `batches` (in key order; any sizes) as INSERT batches of `batch_rows` rows
+    (`_Groups`), RUN_BATCHES batches or RUN_BYTES at a time, into `handle`."""
     deferred, seen = _Deferred(load), set[Any]()
     head, tail = (
         render("data/batch.sql.j2", table=load.table, columns=_column_list(load), tuples=_TUPLES)
@@ -285,7 +292,7 @@ def write_body(
             if progress is not None:
                 progress.advance(count)
 
-    for batch in columnar.exact_batches((b.select(names) for b in batches), run):
+    for batch in columnar.bounded_runs((b.select(names) for b in batches), run, RUN_BYTES):
         batch = load.remediate(batch) if load.remediate else batch
         write(groups.add(_rows(load, _mapped(load, batch), seen, deferred)))
     write(groups.rest())

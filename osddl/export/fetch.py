@@ -175,7 +175,9 @@ def read_sqlite(
                 cursor.execute(f"ATTACH DATABASE '{uri}' AS {_name(schema)}")
             cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
             cursor.execute(query)
-            yield from cursor.fetch_record_batch()
+            for batch in cursor.fetch_record_batch():
+                batch.validate()  # past 2 GiB of a column's values, ADBC's offsets wrap around
+                yield batch
     except (OSError, pa.ArrowException, adbc.Error) as error:
         raise FastPathRefused(str(error)) from None
 

@@ -202,7 +202,20 @@ def _reason(error: BaseException) -> str:
 
 def _exact_column(table: _Table, position: int, values: Sequence[Any]) -> pa.Array:
     convert, target = table.converters[position], table.arrow.field(position).type
-    return pa.array([None if v is None else convert(v) for v in values], type=target)
+    array = pa.array([None if v is None else convert(v) for v in values], type=target)
+    if isinstance(array, pa.ChunkedArray):  # past the 2 GiB one array of text or bytes holds
+        raise _too_large(table, position, len(values))
+    return array
+
+
+def _too_large(table: _Table, position: int, rows: int) -> InputError:
+    entity, column = table.entity, table.names[position]
+    return InputError(
+        f"snapshot {entity.schema}.{entity.physical_name}: column {column}: {rows:,} rows "
+        "(data.fetch_rows) hold more than the 2 GiB one batch of a column can; set "
+        f"data.fetch_rows lower (OSDDL_DATA_FETCH_ROWS={max(1, rows // 8)}, say) so that many "
+        "of the table's largest rows stay well under 2 GiB (memory follows it too)"
+    )
 
 
 def _columnar(table: _Table, position: int, values: pa.Array) -> pa.Array:
