@@ -10,6 +10,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -133,6 +134,28 @@ def test_arrow_reader_and_reference_give_the_same_snapshot_bytes(
     out = tmp_path_factory.mktemp("fetch")
     database(out / "src.sqlite", names, rows, key)
     arrow, reference = snapshots(out / "src.sqlite", entity(names, key=key), out, batch_rows)
+    assert arrow == reference
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=tables(), budget=st.integers(1, 80), fetch=st.integers(1, 3))
+def test_batches_ended_by_value_bytes_are_the_same_on_both_paths(
+    case: Table, budget: int, fetch: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Snapshot batches that end by bytes, fetched a few rows at a time (as a table with a
+    binary column is): the Arrow reader and the reference still write the same bytes."""
+    names, rows, batch_rows, key = case
+    out = tmp_path_factory.mktemp("bytes")
+    database(out / "src.sqlite", names, rows, key)
+    with (
+        mock.patch.object(snapshot, "SNAPSHOT_BATCH_BYTES", budget),
+        mock.patch.object(snapshot, "BINARY_FETCH_ROWS", fetch),
+    ):
+        arrow, reference = snapshots(out / "src.sqlite", entity(names, key=key), out, batch_rows)
     assert arrow == reference
 
 

@@ -174,3 +174,52 @@ def test_the_script_does_not_depend_on_the_runs(tmp_path: Path) -> None:
         assert rendered(load, parquet, tmp_path / "one-pass", 2, entry) == expected
     with mock.patch.object(dynamic, "RUN_BATCHES", 1):
         assert rendered(load, parquet, tmp_path / "batches", 2, None) == expected
+
+
+# ---- snapshot batches: rows and bytes of values ------------------------------------------------
+
+
+def greedy_snapshot(sizes: list[int], rows: int, budget: int) -> list[int]:
+    """Row counts of the snapshot batches, row by row."""
+    found: list[int] = []
+    count = size = 0
+    for width in sizes:
+        if count and (count == rows or size + width > budget):
+            found.append(count)
+            count = size = 0
+        count, size = count + 1, size + width
+    return [*found, count] if count else found
+
+
+@st.composite
+def value_batches(draw: st.DrawFn) -> tuple[list[pa.RecordBatch], list[int], int, int]:
+    texts = draw(st.lists(st.none() | st.text(max_size=15), max_size=40))
+    blobs = draw(
+        st.lists(st.none() | st.binary(max_size=15), min_size=len(texts), max_size=len(texts))
+    )
+    table = pa.table({"n": list(range(len(texts))), "t": pa.array(texts, pa.string()), "b": blobs})
+    cuts = sorted(draw(st.lists(st.integers(0, len(texts)), max_size=4)))
+    incoming = [
+        table.slice(start, stop - start).combine_chunks().to_batches()[0]
+        for start, stop in zip([0, *cuts], [*cuts, len(texts)], strict=True)
+        if stop > start
+    ]
+    sizes = [len((t or "").encode()) + len(b or b"") for t, b in zip(texts, blobs, strict=True)]
+    return incoming, sizes, draw(st.integers(1, 8)), draw(st.integers(1, 60))
+
+
+@PROPERTY
+@given(case=value_batches())
+def test_snapshot_batches_end_by_rows_and_value_bytes_wherever_the_fetch_ended(
+    case: tuple[list[pa.RecordBatch], list[int], int, int],
+) -> None:
+    incoming, sizes, rows, budget = case
+    found = list(columnar.exact_batches(iter(incoming), rows, None, budget))
+    assert [b.num_rows for b in found] == greedy_snapshot(sizes, rows, budget)
+    assert [r for b in found for r in b.to_pylist()] == [r for b in incoming for r in b.to_pylist()]
+
+
+def test_without_a_budget_snapshot_batches_are_exact() -> None:
+    batch = pa.record_batch({"t": ["x" * 50] * 7})
+    assert [b.num_rows for b in columnar.exact_batches(iter([batch]), 3)] == [3, 3, 1]
+    assert [b.num_rows for b in columnar.exact_batches(iter([batch]), 3, None, 120)] == [2, 2, 2, 1]

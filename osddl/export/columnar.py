@@ -15,8 +15,10 @@ tests/test_columnar.py hold both paths equal on generated values of every type.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
+import itertools
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -107,22 +109,51 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
 
 
 def exact_batches(
-    batches: Iterable[pa.RecordBatch], rows: int, schema: pa.Schema | None = None
+    batches: Iterable[pa.RecordBatch],
+    rows: int,
+    schema: pa.Schema | None = None,
+    budget: int | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The same rows in batches of exactly `rows` rows (the last one shorter); `schema`: theirs
-    (default: the first batch's)."""
+    """The same rows in batches of exactly `rows` rows (the last one shorter), or, with `budget`,
+    ending before the row that would take the batch's text and binary values past `budget` bytes
+    (a row alone may pass it). Where they end depends on the values alone, not on the batches
+    they came in. `schema`: theirs (default: the first batch's)."""
     pending: list[pa.RecordBatch] = []
-    count = 0
+    count = size = 0
     for batch in batches:
-        pending.append(batch)
-        count += batch.num_rows
-        while count >= rows:
-            whole = pa.Table.from_batches(pending, schema=schema).combine_chunks()
-            yield whole.slice(0, rows).to_batches()[0]
-            rest = whole.slice(rows)
-            pending, count = rest.to_batches(), rest.num_rows
+        sizes = _value_sizes(batch) if budget is not None else None
+        per_row: list[int] | None = None  # listed only when the budget may end a batch here
+        start = 0
+        while start < batch.num_rows:
+            take, full, added = min(rows - count, batch.num_rows - start), False, 0
+            if sizes is not None and budget is not None:
+                added = pc.sum(sizes.slice(start, take)).as_py() or 0
+                if size + added > budget:
+                    per_row = sizes.to_pylist() if per_row is None else per_row
+                    running = list(itertools.accumulate(per_row[start : start + take]))
+                    fit = bisect.bisect_right(running, budget - size)
+                    take, full = (max(fit, 1) if count == 0 else fit), True
+                    added = sum(per_row[start : start + take])
+            if take:
+                pending.append(batch.slice(start, take))
+            count, size, start = count + take, size + added, start + take
+            if count == rows or full:
+                yield _joined(pending, schema)
+                pending, count, size = [], 0, 0
     if count:
-        yield pa.Table.from_batches(pending, schema=schema).combine_chunks().to_batches()[0]
+        yield _joined(pending, schema)
+
+
+def _value_sizes(batch: pa.RecordBatch) -> pa.Array | None:
+    """Bytes of each row's text and binary values (None: the batch has no such column)."""
+    lengths = [
+        pc.fill_null(pc.binary_length(column), 0)
+        for column in batch.columns
+        if pa.types.is_string(column.type) or pa.types.is_binary(column.type)
+    ]
+    if not lengths:
+        return None
+    return functools.reduce(pc.add, lengths[1:], pc.cast(lengths[0], pa.int64()))
 
 
 def bounded_runs(
@@ -149,10 +180,10 @@ def bounded_runs(
         yield _joined(pending)
 
 
-def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+def _joined(batches: list[pa.RecordBatch], schema: pa.Schema | None = None) -> pa.RecordBatch:
     if len(batches) == 1:
         return batches[0]
-    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+    return pa.Table.from_batches(batches, schema=schema).combine_chunks().to_batches()[0]
 
 
 # ---- snapshot: fetched column → snapshot type -------------------------------------------------

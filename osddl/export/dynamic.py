@@ -44,7 +44,7 @@ COPY_CHUNK = 1 << 20  # bytes per read when a rendered body is copied into the s
 RUN_BATCHES = 50
 # Bytes of snapshot values rendered together, so that a run of wide rows (files in Binary Data
 # attributes) holds about this much, its rendered text about twice as much, never Arrow's 2 GiB.
-RUN_BYTES = 64 * 2**20
+RUN_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)

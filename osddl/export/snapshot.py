@@ -45,6 +45,13 @@ from osddl.tsql.types import Arrow
 from osddl.tsql.write import exact_decimal
 
 SNAPSHOT_VERSION = "osddl.snapshot/1"
+# A snapshot batch (a Parquet row group) ends at `data.fetch_rows` rows, or before the row that
+# would take its text and binary values past this many bytes: memory stays flat for tables of
+# large values too, and where batches end depends on the values alone (`exact_batches`).
+SNAPSHOT_BATCH_BYTES = 32 * 2**20
+# Rows read from the source at a time for a table with a binary column (files in Binary Data
+# attributes, megabytes a row): the drivers count rows, not bytes.
+BINARY_FETCH_ROWS = 64
 STATIC_INDEX_VERSION = "osddl.static-data/1"  # data/static-data.json
 
 
@@ -194,6 +201,11 @@ class _Table:
     def names(self) -> list[str]:
         return [a.physical_name for a in self.attributes]
 
+    def fetch_rows(self, batch_rows: int) -> int:
+        """Rows to read from the source at a time (fewer for a table with a binary column)."""
+        binary = any(t.info.family == "binary" for t in self.sql_types)
+        return min(batch_rows, BINARY_FETCH_ROWS) if binary else batch_rows
+
 
 def _reason(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -250,13 +262,13 @@ def _reference_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterat
         *(source.c[k] for k in table.keys)
     )
     where = qualified(entity.schema, entity.physical_name)
+    fetch = table.fetch_rows(batch_rows)
     with source_errors(engine), grant_errors(engine.url, where), engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=batch_rows).execute(
-            query
+        result = connection.execution_options(stream_results=True, yield_per=fetch).execute(query)
+        converted = (
+            _converted(table, list(zip(*rows, strict=True))) for rows in result.partitions(fetch)
         )
-        for rows in result.partitions(batch_rows):
-            columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.names]
-            yield _converted(table, columns)
+        yield from exact_batches(converted, batch_rows, table.arrow, SNAPSHOT_BATCH_BYTES)
 
 
 def _arrow_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -268,13 +280,14 @@ def _arrow_batches(engine: Engine, table: _Table, batch_rows: int) -> Iterator[p
     schema = default if entity.schema.casefold() == "dbo" else entity.schema
     columns = list(zip(table.names, table.sql_types, strict=True))
     select = query(engine.dialect.name, schema, entity.physical_name, columns, table.keys)
-    fetched = adbc_batches(engine, select, batch_rows)
+    fetch = table.fetch_rows(batch_rows)
+    fetched = adbc_batches(engine, select, fetch)
     if fetched is None and engine.dialect.name in DBAPI_DIALECTS:
-        fetched = dbapi_batches(engine, select, columns, batch_rows)
+        fetched = dbapi_batches(engine, select, columns, fetch)
     if fetched is None:
         raise FastPathRefused("no Arrow reader for this source")
     converted = (_converted(table, batch.columns) for batch in prefetch(fetched))
-    yield from exact_batches(converted, batch_rows, table.arrow)
+    yield from exact_batches(converted, batch_rows, table.arrow, SNAPSHOT_BATCH_BYTES)
 
 
 Consumer = Callable[[Iterator[pa.RecordBatch]], None]
