@@ -4,6 +4,7 @@
     python bench/export.py --quick     # 20,000 rows, no 5M run, proves it still runs (CI)
     python bench/export.py --cprofile  # also cProfile one render step, top functions by own time
     python bench/export.py --postgres [--quick]  # PostgreSQL source against `COPY ... TO STDOUT`
+    python bench/export.py --files [--quick]     # a table of files (Binary Data): peak RSS flat?
 
 The table `OSUSR_BEN_ORDERS` (int identity key, nvarchar(100) text with quotes and unicode,
 decimal(18,4), datetime, bit, an FK-like int, nvarchar(max) notes with an occasional newline) is
@@ -123,6 +124,11 @@ def build_table(path: Path, rows: int) -> None:
 
 def orders_model() -> Any:
     """Module Bench, entity Orders: identity key ID plus six nullable columns, one PK index."""
+    return bench_model(TABLE, "Orders", COLUMNS)
+
+
+def bench_model(table: str, name: str, columns: list[tuple[Any, ...]]) -> Any:
+    """Module Bench with one entity: an identity key plus nullable columns, one PK index."""
     from osddl.model.contract import (
         DEFAULT_INDEX_OPTIONS,
         Attribute,
@@ -175,7 +181,7 @@ def orders_model() -> Any:
         )
 
     pk = Index(
-        name=f"OSPRK_{TABLE}",
+        name=f"OSPRK_{table}",
         kind="PK",
         is_unique=True,
         is_platform_auto=True,
@@ -185,9 +191,9 @@ def orders_model() -> Any:
         options=DEFAULT_INDEX_OPTIONS,
     )
     entity = Entity(
-        name="Orders",
-        physical_name=TABLE,
-        emitted_name="Orders",
+        name=name,
+        physical_name=table,
+        emitted_name=name,
         schema="dbo",
         catalog=None,
         ss_key=None,
@@ -195,7 +201,7 @@ def orders_model() -> Any:
         is_external=False,
         is_active=True,
         description=None,
-        attributes=[attribute(c) for c in COLUMNS],
+        attributes=[attribute(c) for c in columns],
         indexes=[pk],
     )
     module = Module(name="Bench", ss_key=None, is_system=False, is_active=True, entities=[entity])
@@ -206,13 +212,13 @@ def orders_model() -> Any:
     )
 
 
-def measure_baseline(path: Path, workdir: Path) -> dict[str, Any]:
+def measure_baseline(path: Path, workdir: Path, table: str = TABLE) -> dict[str, Any]:
     target = workdir / "dump.sql"
     shell = shutil.which("sqlite3")
     start = time.perf_counter()
     if shell:
         with target.open("wb") as handle:
-            subprocess.run([shell, str(path), f".dump {TABLE}"], stdout=handle, check=True)
+            subprocess.run([shell, str(path), f".dump {table}"], stdout=handle, check=True)
     else:
         conn = sqlite3.connect(path)
         with target.open("w", encoding="utf-8") as handle:
@@ -228,9 +234,13 @@ def measure_baseline(path: Path, workdir: Path) -> dict[str, Any]:
 
 
 def measure_osddl(
-    path: Path | str, workdir: Path, cprofile: bool = False, one_pass: bool = True
+    path: Path | str,
+    workdir: Path,
+    cprofile: bool = False,
+    one_pass: bool = True,
+    model: Any = None,
 ) -> dict[str, Any]:
-    """`path`: a SQLite file, or (a str) a database URL."""
+    """`path`: a SQLite file, or (a str) a database URL; `model`: the orders table's by default."""
     from osddl.export.dynamic import render_table
     from osddl.export.load_order import LoadOrderDocument
     from osddl.export.prerender import BodyWriter, Entry, take
@@ -239,7 +249,7 @@ def measure_osddl(
     from osddl.source.engine import create_source_engine
     from osddl.stages.dynamic_data import table_load
 
-    model = orders_model()
+    model = model or orders_model()
     module = model.modules[0]
     entity = module.entities[0]
     plan = LoadOrderDocument(tables=[], deferred={}, self_references={})
@@ -496,6 +506,66 @@ def postgres_main(quick: bool) -> None:
         sys.exit(1)
 
 
+# -- a table of files (`--files`) ---------------------------------------------------------------
+
+FILES_TABLE = "OSUSR_BEN_FILES"
+FILE_COLUMNS = [
+    ("Id", "ID", "INTEGER NOT NULL PRIMARY KEY", "int", "Identifier", "int", None, None, None),
+    ("Name", "NAME", "NVARCHAR(100)", "nvarchar(100)", "Text", "nvarchar", 100, None, None),
+    ("Data", "DATA", "BLOB", "varbinary(max)", "BinaryData", "varbinary", -1, None, None),
+]
+FILE_BYTES = 500_000
+FILE_SIZES, QUICK_FILE_SIZES = (2_000, 4_000), (40, 80)
+
+
+def build_files(path: Path, rows: int, size: int) -> None:
+    """`rows` files of `size` random bytes (random.Random(7)), named `file n.pdf`."""
+    rng = random.Random(7)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=OFF")
+    declared = ", ".join(f"{c[1]} {c[2]}" for c in FILE_COLUMNS)
+    conn.execute(f"CREATE TABLE {FILES_TABLE} ({declared})")
+    conn.execute("BEGIN")
+    for n in range(1, rows + 1):
+        conn.execute(
+            f"INSERT INTO {FILES_TABLE} VALUES (?, ?, ?)", (n, f"file {n}.pdf", rng.randbytes(size))
+        )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def files_main(quick: bool) -> None:
+    """Peak RSS of the one pass over a table of files at two sizes (flat?), against `.dump`."""
+    sizes = QUICK_FILE_SIZES if quick else FILE_SIZES
+    size = FILE_BYTES // 5 if quick else FILE_BYTES
+    rounds = 1 if quick else ROUNDS
+    print(f"a table of files: {FILES_TABLE} (id, name, varbinary(max) of {size:,} random bytes)")
+    peaks = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "files.sqlite"
+        for rows in sizes:
+            path.unlink(missing_ok=True)
+            build_files(path, rows, size)
+            runs: dict[str, list[dict[str, Any]]] = {"files-baseline": [], "files": []}
+            for round_ in range(rounds):
+                for kind in sorted(runs, reverse=bool(round_ % 2)):
+                    runs[kind].append(run_one(kind, path))
+            base, ours = runs["files-baseline"], runs["files"]
+            peak = max(r["peak_rss_mb"] for r in ours)
+            peaks.append(peak)
+            print(
+                f"{rows:>6,} files ({rows * size / 2**30:.2f} GiB): .dump "
+                f"{_median(base, 'seconds'):.2f} s, osddl {_median(ours, 'seconds'):.2f} s "
+                f"({_median(ours, 'seconds') / _median(base, 'seconds'):.2f}x), script "
+                f"{ours[-1]['bytes'] / 2**20:,.0f} MB, peak RSS {peak:,.0f} MB"
+            )
+            if any(r["rows"] != rows for r in ours):
+                sys.exit("row count of the script does not match the table")
+    flat = "flat" if max(peaks) <= 1.2 * min(peaks) else "GROWS"
+    judged = "not judged (--quick: sizes too small)" if quick else flat
+    print(f"peak RSS in the table's size: {judged} ({' / '.join(f'{p:,.0f}' for p in peaks)} MB)")
+
+
 def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
@@ -523,10 +593,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cprofile", action="store_true", help="cProfile one render step")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL source against COPY")
+    parser.add_argument("--files", action="store_true", help="a table of files: peak RSS")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "PATH"))
     args = parser.parse_args()
     if args.postgres:
         postgres_main(args.quick)
+        return
+    if args.files:
+        files_main(args.quick)
         return
     if args.one:
         kind, path = args.one
@@ -537,6 +611,11 @@ def main() -> None:
                 row = measure_copy(kind, path, Path(tmp))
             elif kind == "baseline":
                 row = measure_baseline(Path(path), Path(tmp))
+            elif kind == "files-baseline":
+                row = measure_baseline(Path(path), Path(tmp), FILES_TABLE)
+            elif kind == "files":
+                files = bench_model(FILES_TABLE, "Files", FILE_COLUMNS)
+                row = measure_osddl(Path(path), Path(tmp), model=files)
             else:
                 one_pass = kind != "two-pass"
                 row = measure_osddl(Path(path), Path(tmp), args.cprofile, one_pass)
