@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from osddl.errors import SourceError
 from osddl.export import snapshot
@@ -28,7 +28,7 @@ from osddl.source.engine import create_source_engine
 from tests.model_builders import make_entity
 from tests.test_fetchers import (
     COLUMNS,
-    EXAMPLES,
+    PROPERTY,
     Table,
     database,
     entity,
@@ -84,11 +84,7 @@ def test_sqlite_table_of_every_family_is_read_by_the_dbapi_fetcher(
     assert used == [True]  # only the reference run: the DBAPI run was not refused
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY
 @given(case=tables())
 def test_dbapi_fetcher_and_reference_give_the_same_snapshot_bytes(
     case: Table,

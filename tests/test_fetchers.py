@@ -5,7 +5,6 @@ value."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from osddl.errors import InputError
@@ -22,9 +21,12 @@ from osddl.export.snapshot import write_snapshot
 from osddl.model.contract import Entity
 from osddl.source.engine import create_source_engine
 from tests.model_builders import make_entity
+from tests.properties import examples, property_settings
 from tests.uat_users_data import attribute
 
-EXAMPLES = int(os.environ.get("OSDDL_TEST_EXAMPLES", "40"))
+PROPERTY = property_settings(
+    examples(40), HealthCheck.function_scoped_fixture, HealthCheck.too_slow
+)
 
 # (SQLite declaration, SQL Server type, values SQLite may hold in such a column)
 TEXT = st.text(max_size=8)
@@ -121,11 +123,7 @@ def tables(draw: st.DrawFn) -> Table:
     return names, rows, draw(st.integers(1, 8)), key
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY
 @given(case=tables())
 def test_arrow_reader_and_reference_give_the_same_snapshot_bytes(
     case: Table, tmp_path_factory: pytest.TempPathFactory
@@ -137,11 +135,7 @@ def test_arrow_reader_and_reference_give_the_same_snapshot_bytes(
     assert arrow == reference
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@PROPERTY
 @given(case=tables(), budget=st.integers(1, 80), fetch=st.integers(1, 3))
 def test_batches_ended_by_value_bytes_are_the_same_on_both_paths(
     case: Table, budget: int, fetch: int, tmp_path_factory: pytest.TempPathFactory
